@@ -8,7 +8,12 @@ import { existsSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { ComposeError } from '../api/errors.js';
 
-export const DEFAULT_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
+export const DEFAULT_FILE_NAMES = [
+  'compose.yaml',
+  'compose.yml',
+  'docker-compose.yml',
+  'docker-compose.yaml',
+];
 export const DEFAULT_OVERRIDE_FILE_NAMES = [
   'compose.override.yml',
   'compose.override.yaml',

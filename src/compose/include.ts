@@ -33,7 +33,9 @@ const RESOURCE_KINDS = ['services', 'volumes', 'networks', 'secrets', 'configs',
 function toEntries(source: unknown): IncludeEntry[] {
   if (source === undefined || source === null) return [];
   if (!Array.isArray(source)) {
-    throw new ComposeError('COMPOSE_INCLUDE', '`include` must be a list', { location: { path: ['include'] } });
+    throw new ComposeError('COMPOSE_INCLUDE', '`include` must be a list', {
+      location: { path: ['include'] },
+    });
   }
   return source.map((item, i) => {
     if (typeof item === 'string') return { path: [item] };
@@ -41,7 +43,11 @@ function toEntries(source: unknown): IncludeEntry[] {
       const o = item as Dict;
       const path = typeof o.path === 'string' ? [o.path] : Array.isArray(o.path) ? o.path.map(String) : [];
       const envFile =
-        typeof o.env_file === 'string' ? [o.env_file] : Array.isArray(o.env_file) ? o.env_file.map(String) : [];
+        typeof o.env_file === 'string'
+          ? [o.env_file]
+          : Array.isArray(o.env_file)
+            ? o.env_file.map(String)
+            : [];
       if (path.length === 0) {
         throw new ComposeError('COMPOSE_INCLUDE', 'include entry needs a path', {
           location: { path: ['include', i] },
@@ -148,7 +154,10 @@ function importResources(source: Dict, target: Dict, applyResets: (t: Dict) => v
       // Local definition wins: reset what the local file reset, then merge local over imported.
       const holder: Dict = { [kind]: { [name]: def } };
       applyResets(holder);
-      const merged = mergeModels({ [kind]: { [name]: holder[kind]?.[name] ?? {} } }, { [kind]: { [name]: to[name] } });
+      const merged = mergeModels(
+        { [kind]: { [name]: holder[kind]?.[name] ?? {} } },
+        { [kind]: { [name]: to[name] } },
+      );
       to[name] = merged[kind][name];
     }
     target[kind] = to;

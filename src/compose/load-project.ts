@@ -60,7 +60,12 @@ function isTrue(v: string | undefined): boolean {
 }
 
 /** `--env-file`s (missing ones are errors) or the default `.env` (ignored when missing). */
-function envFilesFor(explicit: string[] | undefined, workingDir: string, cwd: string, env: Record<string, string>) {
+function envFilesFor(
+  explicit: string[] | undefined,
+  workingDir: string,
+  cwd: string,
+  env: Record<string, string>,
+) {
   if (explicit && explicit.length > 0) {
     return explicit.map((f) => {
       const p = resolve(cwd, f);
@@ -97,7 +102,12 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     return { ...fromFiles, ...osEnv };
   };
 
-  const firstDir = preliminaryWorkingDir({ files: options.files, projectDirectory: options.projectDirectory, env: osEnv, cwd });
+  const firstDir = preliminaryWorkingDir({
+    files: options.files,
+    projectDirectory: options.projectDirectory,
+    env: osEnv,
+    cwd,
+  });
   let environment = withDotEnv(firstDir);
   const discovered = discoverConfigFiles({
     files: options.files,
@@ -117,7 +127,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
 
   let name: { name: string; imperative: boolean } | undefined;
   if (options.projectName !== undefined && options.projectName !== '') {
-    if (!isValidProjectName(options.projectName)) throw invalidProjectNameError(options.projectName, '-p/--project-name');
+    if (!isValidProjectName(options.projectName))
+      throw invalidProjectNameError(options.projectName, '-p/--project-name');
     name = { name: options.projectName, imperative: true };
   } else if (environment.COMPOSE_PROJECT_NAME) {
     const fromEnv = environment.COMPOSE_PROJECT_NAME;

@@ -83,10 +83,14 @@ class LoadContext {
       try {
         text = readFileSync(file.filename, 'utf8');
       } catch (err) {
-        throw new ComposeError('COMPOSE_FILE_NOT_FOUND', `failed to read ${file.filename}: ${(err as Error).message}`, {
-          location: { file: file.filename },
-          cause: err,
-        });
+        throw new ComposeError(
+          'COMPOSE_FILE_NOT_FOUND',
+          `failed to read ${file.filename}: ${(err as Error).message}`,
+          {
+            location: { file: file.filename },
+            cause: err,
+          },
+        );
       }
     }
     const docs = parseYaml(text, file.filename);
@@ -203,7 +207,12 @@ function loadExtendedFile(ctx: LoadContext, absPath: string, opts: FileOptions):
 }
 
 /** compose-go loadYamlModel: every file merged, then defaults, validation, paths, environment. */
-function loadYamlModel(ctx: LoadContext, details: ConfigDetails, opts: ModelOptions, included: string[]): Dict {
+function loadYamlModel(
+  ctx: LoadContext,
+  details: ConfigDetails,
+  opts: ModelOptions,
+  included: string[],
+): Dict {
   const fileOpts: FileOptions = { ...opts, environment: details.environment, workingDir: details.workingDir };
   let dict: Dict = {};
   for (const file of details.configFiles) {
@@ -220,7 +229,8 @@ function loadYamlModel(ctx: LoadContext, details: ConfigDetails, opts: ModelOpti
 function projectNameFor(ctx: LoadContext, details: ConfigDetails, opts: ModelOptions): string {
   const given = opts.projectName;
   if (given?.imperative) {
-    if (normalizeProjectName(given.name) !== given.name) throw invalidProjectNameError(given.name, 'the project name');
+    if (normalizeProjectName(given.name) !== given.name)
+      throw invalidProjectNameError(given.name, 'the project name');
     return given.name;
   }
   let fromFiles = '';
@@ -347,4 +357,3 @@ export function locate(err: BerthError, sources: SourceMap[]): void {
   }
   if (!loc.file && sources.length > 0) err.location = { ...loc, file: sources[sources.length - 1]!.file };
 }
-

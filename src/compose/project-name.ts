@@ -42,11 +42,13 @@ export interface ProjectNameInput {
 /** Returns the project name, or throws a COMPOSE_PROJECT_NAME error naming the rule. */
 export function resolveProjectName(input: ProjectNameInput): string {
   if (input.explicit !== undefined && input.explicit !== '') {
-    if (!isValidProjectName(input.explicit)) throw invalidProjectNameError(input.explicit, '-p/--project-name');
+    if (!isValidProjectName(input.explicit))
+      throw invalidProjectNameError(input.explicit, '-p/--project-name');
     return input.explicit;
   }
   if (input.fromEnv !== undefined && input.fromEnv !== '') {
-    if (!isValidProjectName(input.fromEnv)) throw invalidProjectNameError(input.fromEnv, 'COMPOSE_PROJECT_NAME');
+    if (!isValidProjectName(input.fromEnv))
+      throw invalidProjectNameError(input.fromEnv, 'COMPOSE_PROJECT_NAME');
     return input.fromEnv;
   }
   let fromFile = '';

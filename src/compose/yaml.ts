@@ -17,8 +17,8 @@ import {
   isScalar,
   isSeq,
   LineCounter,
-  type Node as YamlNode,
   parseAllDocuments,
+  type Node as YamlNode,
 } from 'yaml';
 import { ComposeError, type YamlPath } from '../api/errors.js';
 
@@ -84,14 +84,19 @@ export function parseYaml(text: string, file: string, options: ParseOptions = {}
     const firstError = doc.errors[0];
     if (firstError) {
       const pos = lineCounter.linePos(firstError.pos[0]);
-      throw new ComposeError('COMPOSE_YAML', `failed to parse ${file}: ${cleanYamlMessage(firstError.message)}`, {
-        location: { file, line: pos.line, column: pos.col },
-        hint: 'check the indentation and quoting around this line',
-      });
+      throw new ComposeError(
+        'COMPOSE_YAML',
+        `failed to parse ${file}: ${cleanYamlMessage(firstError.message)}`,
+        {
+          location: { file, line: pos.line, column: pos.col },
+          hint: 'check the indentation and quoting around this line',
+        },
+      );
     }
     if (doc.contents === null) continue; // `---` with nothing after it
     const walker = new Walker(doc, file, lineCounter, options.maxNodeVisits ?? 100_000);
     const value = walker.convert(doc.contents as YamlNode, []);
+    if (value === null || value === undefined) continue; // an empty document
     out.push({ value, resetPaths: walker.resetPaths, sourceMap: walker.sourceMap });
   }
   return out;
@@ -312,7 +317,8 @@ function resolvePlainScalar(text: string): unknown {
   if (/^[-+]?[0-9]+$/.test(text)) return Number.parseInt(text, 10);
   if (/^0o[0-7]+$/.test(text)) return Number.parseInt(text.slice(2), 8);
   if (/^0x[0-9a-fA-F]+$/.test(text)) return Number.parseInt(text.slice(2), 16);
-  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text)) return Number.parseFloat(text);
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text))
+    return Number.parseFloat(text);
   return text;
 }
 

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '../..');
 /** compose-go's test data, beside the repository (shared/conformance/compose-go). */
-export const CORPUS = process.env.BERTH_CONFORMANCE_DIR ?? resolve(REPO_ROOT, '../shared/conformance/compose-go');
+export const CORPUS =
+  process.env.BERTH_CONFORMANCE_DIR ?? resolve(REPO_ROOT, '../shared/conformance/compose-go');
 
 if (!existsSync(CORPUS)) {
   throw new Error(`conformance corpus not found at ${CORPUS} (set BERTH_CONFORMANCE_DIR)`);
@@ -21,6 +22,12 @@ export function exceptionsFor(area: string): Map<string, string> {
 }
 
 /** Prints the one summary line CI logs show for each conformance area. */
-export function report(area: string, passed: number, failed: number, exceptions: number, total: number): void {
+export function report(
+  area: string,
+  passed: number,
+  failed: number,
+  exceptions: number,
+  total: number,
+): void {
   console.log(`conformance ${area}: ${passed}/${total} passed, ${failed} failed, ${exceptions} exceptions`);
 }

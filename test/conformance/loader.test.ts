@@ -44,7 +44,8 @@ const cases = readdirSync(root, { withFileTypes: true })
 function at(value: unknown, path: Array<string | number>): { found: boolean; value: unknown } {
   let cur: any = value;
   for (const seg of path) {
-    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) return { found: false, value: undefined };
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg))
+      return { found: false, value: undefined };
     cur = cur[seg];
   }
   return { found: true, value: cur };
@@ -76,7 +77,9 @@ function run(name: string): void {
     selectedServices: o.selectedServices,
     withoutUnnecessaryResources: o.withoutUnnecessaryResources,
     discardEnvFiles: o.discardEnvFiles,
-    projectName: o.projectName ? { name: o.projectName.name, imperative: o.projectName.imperativelySet } : undefined,
+    projectName: o.projectName
+      ? { name: o.projectName.name, imperative: o.projectName.imperativelySet }
+      : undefined,
   };
   // Upstream tests without a working dir ran in the case's own folder (relative references resolve there).
   const previous = process.cwd();
