@@ -81,7 +81,7 @@ export class BerthError extends Error {
       parts.push(where);
     }
     const path = loc?.path && loc.path.length > 0 ? formatYamlPath(loc.path) : undefined;
-    if (path && !this.message.startsWith(path)) parts.push(path);
+    if (path && !this.message.includes(path)) parts.push(path);
     parts.push(this.message);
     return parts.join(': ');
   }

@@ -8,10 +8,10 @@
  * Cycles fail with `include cycle detected`.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ComposeError } from '../api/errors.js';
 import { readEnvFiles } from './dotenv.js';
-import { mergeModels } from './merge.js';
+import { mergeAt } from './merge.js';
 import type { Dict } from './yaml.js';
 
 export interface IncludeEntry {
@@ -22,7 +22,11 @@ export interface IncludeEntry {
 
 /** What include needs from the loader: load a nested model (files → dict, not normalized). */
 export type LoadIncludedModel = (details: {
+  /** Where relative paths of the included model resolve to: relative to the including one, like
+   * compose-go's relworkingdir, so the including model's own resolution finishes the job. */
   workingDir: string;
+  /** The included project directory, absolute: where its files are read from. */
+  lookupDir: string;
   files: string[];
   environment: Record<string, string>;
   included: string[];
@@ -68,7 +72,8 @@ function toEntries(source: unknown): IncludeEntry[] {
 export function applyInclude(
   model: Dict,
   ctx: {
-    workingDir: string;
+    /** The including model's directory, absolute: include paths are relative to it. */
+    lookupDir: string;
     environment: Record<string, string>;
     included: string[];
     load: LoadIncludedModel;
@@ -77,7 +82,7 @@ export function applyInclude(
 ): void {
   const entries = toEntries(model.include);
   entries.forEach((entry, index) => {
-    const files = entry.path.map((p) => resolve(ctx.workingDir, p));
+    const files = entry.path.map((p) => resolve(ctx.lookupDir, p));
     const main = files[0]!;
     if (ctx.included.includes(main)) {
       const chain = [...ctx.included, main];
@@ -96,9 +101,17 @@ export function applyInclude(
       }
     }
     let projectDir: string;
-    if (!entry.project_directory) projectDir = dirname(main);
-    else if (!isAbsolute(entry.project_directory)) projectDir = join(ctx.workingDir, entry.project_directory);
-    else projectDir = entry.project_directory;
+    let relDir: string;
+    if (!entry.project_directory) {
+      projectDir = dirname(main);
+      relDir = relative(ctx.lookupDir, projectDir) || '.';
+    } else if (!isAbsolute(entry.project_directory)) {
+      projectDir = join(ctx.lookupDir, entry.project_directory);
+      relDir = relative(ctx.lookupDir, projectDir) || '.';
+    } else {
+      projectDir = entry.project_directory;
+      relDir = projectDir;
+    }
 
     let envFiles: string[] = [];
     if (!entry.env_file || entry.env_file.length === 0) {
@@ -108,7 +121,7 @@ export function applyInclude(
       for (let f of entry.env_file) {
         if (f === '/dev/null') continue;
         if (!isAbsolute(f)) {
-          f = join(ctx.workingDir, f);
+          f = join(ctx.lookupDir, f);
           if (!existsSync(f)) {
             throw new ComposeError('COMPOSE_ENV_FILE', `env file ${f} not found`, {
               location: { path: ['include', index, 'env_file'] },
@@ -123,7 +136,8 @@ export function applyInclude(
     // The including project's environment wins over the included env_file.
     const environment: Record<string, string> = { ...fromFiles, ...ctx.environment };
     const imported = ctx.load({
-      workingDir: projectDir,
+      workingDir: relDir,
+      lookupDir: projectDir,
       files,
       environment,
       included: [...ctx.included, main],
@@ -154,11 +168,7 @@ function importResources(source: Dict, target: Dict, applyResets: (t: Dict) => v
       // Local definition wins: reset what the local file reset, then merge local over imported.
       const holder: Dict = { [kind]: { [name]: def } };
       applyResets(holder);
-      const merged = mergeModels(
-        { [kind]: { [name]: holder[kind]?.[name] ?? {} } },
-        { [kind]: { [name]: to[name] } },
-      );
-      to[name] = merged[kind][name];
+      to[name] = mergeAt(holder[kind]?.[name] ?? {}, to[name], [kind, name]);
     }
     target[kind] = to;
   }

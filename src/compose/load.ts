@@ -12,7 +12,7 @@ import { BerthError, ComposeError, type YamlPath } from '../api/errors.js';
 import { canonical } from './canonical.js';
 import { checkConsistency } from './consistency.js';
 import { setDefaultValues } from './defaults.js';
-import { resolveSecretsConfigsEnvironment, resolveServiceEnvironment } from './environment.js';
+import { resolveEnvironment, resolveServiceEnvironment, resolveServiceLabels } from './environment.js';
 import { applyExtends } from './extends.js';
 import { applyInclude } from './include.js';
 import { interpolateModel } from './interpolate.js';
@@ -106,7 +106,10 @@ class LoadContext {
 
 interface FileOptions extends ModelOptions {
   environment: Record<string, string>;
+  /** Relative paths in the model resolve against this (may itself be relative inside an include). */
   workingDir: string;
+  /** Absolute directory where referenced files (include, extends) are read from. */
+  lookupDir: string;
 }
 
 function lookupIn(env: Record<string, string>): (name: string) => string | undefined {
@@ -138,7 +141,7 @@ function loadYamlFile(
     }
     if (!opts.skipInclude && cfg.include !== undefined) {
       applyInclude(cfg, {
-        workingDir: opts.workingDir,
+        lookupDir: opts.lookupDir,
         environment: opts.environment,
         included: [...included, file.filename],
         applyResets: (target) => applyResets(target, resets),
@@ -147,6 +150,7 @@ function loadYamlFile(
             ctx,
             {
               workingDir: details.workingDir,
+              lookupDir: details.lookupDir,
               configFiles: details.files.map((f) => ({ filename: f })),
               environment: details.environment,
             },
@@ -161,8 +165,9 @@ function loadYamlFile(
     if (!opts.skipExtends) {
       cfg = applyExtends(cfg, {
         file: file.filename,
-        workingDir: opts.workingDir,
+        workingDir: opts.lookupDir,
         loadFile: (absPath: string) => loadExtendedFile(ctx, absPath, opts),
+        resetPaths: resets,
         resetPathsOf: (absPath: string) => ctx.parse({ filename: absPath }).flatMap((d) => d.resetPaths),
         onWarning: (m: string) => ctx.warn(m),
       });
@@ -193,6 +198,7 @@ function loadExtendedFile(ctx: LoadContext, absPath: string, opts: FileOptions):
     {
       ...opts,
       workingDir: dirname(absPath),
+      lookupDir: dirname(absPath),
       resolvePaths: false,
       skipNormalization: true,
       skipConsistencyCheck: true,
@@ -209,11 +215,16 @@ function loadExtendedFile(ctx: LoadContext, absPath: string, opts: FileOptions):
 /** compose-go loadYamlModel: every file merged, then defaults, validation, paths, environment. */
 function loadYamlModel(
   ctx: LoadContext,
-  details: ConfigDetails,
+  details: ConfigDetails & { lookupDir?: string },
   opts: ModelOptions,
   included: string[],
 ): Dict {
-  const fileOpts: FileOptions = { ...opts, environment: details.environment, workingDir: details.workingDir };
+  const fileOpts: FileOptions = {
+    ...opts,
+    environment: details.environment,
+    workingDir: details.workingDir,
+    lookupDir: details.lookupDir ?? details.workingDir,
+  };
   let dict: Dict = {};
   for (const file of details.configFiles) {
     dict = loadYamlFile(ctx, file, fileOpts, dict, included).dict;
@@ -221,7 +232,7 @@ function loadYamlModel(
   if (!opts.skipDefaultValues) dict = setDefaultValues(dict);
   if (!opts.skipValidation) validateSemantics(dict);
   if (opts.resolvePaths !== false) dict = resolveRelativePaths(dict, details.workingDir);
-  resolveSecretsConfigsEnvironment(dict, details.environment);
+  resolveEnvironment(dict, details.environment);
   return dict;
 }
 
@@ -312,7 +323,7 @@ function modelToProject(dict: Dict, name: string, details: ConfigDetails, opts: 
   const profiled = applyProfiles(model, opts.profiles ?? []);
   model = profiled.project;
   let disabled: Dict = profiled.disabled;
-  if (!opts.skipConsistencyCheck) checkConsistency(model);
+  if (!opts.skipConsistencyCheck) checkConsistency(model, disabled);
   if (opts.selectedServices && opts.selectedServices.length > 0) {
     const enabled = enableServices(model, disabled, opts.selectedServices);
     model = enabled.project;
@@ -326,8 +337,10 @@ function modelToProject(dict: Dict, name: string, details: ConfigDetails, opts: 
     model = resolveServiceEnvironment(model, {
       env: details.environment,
       discardEnvFiles: opts.discardEnvFiles === true,
+      baseDir: details.workingDir,
     });
   }
+  model = resolveServiceLabels(model, { discardLabelFiles: opts.discardEnvFiles === true, baseDir: details.workingDir });
   const project = { name, ...model } as Project;
   Object.defineProperties(project, {
     workingDir: { value: details.workingDir, enumerable: false, writable: true },

@@ -120,7 +120,8 @@ class Walker {
   private decodeCount = 0;
   private aliasCount = 0;
   private aliasDepth = 0;
-  /** Nodes being expanded right now, with the path where their expansion started. */
+  /** Alias targets being expanded right now, with the path of the alias that started it. Like
+   * compose-go, a self-reference is caught when the alias is met again inside its own expansion. */
   private readonly active = new Map<YamlNode, YamlPath>();
 
   constructor(
@@ -189,10 +190,12 @@ class Walker {
       }
       if (ttag === OVERRIDE) this.resetPaths.push(dotted(path));
       this.aliasDepth++;
+      this.active.set(target, path);
       try {
         return this.convertContent(target, path);
       } finally {
         this.aliasDepth--;
+        this.active.delete(target);
       }
     }
     return this.convertContent(node, path);
@@ -208,29 +211,17 @@ class Walker {
       return node.value;
     }
     if (isSeq(node)) {
-      this.active.set(node, path);
-      try {
-        const out: unknown[] = [];
-        node.items.forEach((item, i) => {
-          const childPath = [...path, out.length];
-          const p = this.pos(item as any);
-          if (p) this.sourceMap.set(childPath, p);
-          const v = this.convert(item as YamlNode, [...path, i]);
-          if (v !== undefined) out.push(v);
-        });
-        return out;
-      } finally {
-        this.active.delete(node);
-      }
+      const out: unknown[] = [];
+      node.items.forEach((item, i) => {
+        const childPath = [...path, out.length];
+        const p = this.pos(item as any);
+        if (p) this.sourceMap.set(childPath, p);
+        const v = this.convert(item as YamlNode, [...path, i]);
+        if (v !== undefined) out.push(v);
+      });
+      return out;
     }
-    if (isMap(node)) {
-      this.active.set(node, path);
-      try {
-        return this.convertMap(node, path);
-      } finally {
-        this.active.delete(node);
-      }
-    }
+    if (isMap(node)) return this.convertMap(node, path);
     if (node === null || node === undefined) return null;
     this.fail('unsupported YAML node', node, path);
   }
@@ -293,20 +284,26 @@ class Walker {
   }
 
   private keyString(keyNode: YamlNode | null, path: YamlPath): string {
-    if (keyNode === null) return 'null';
-    if (isScalar(keyNode)) {
-      const v = keyNode.value;
-      if (v === null) return 'null';
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
-        return String(v);
-      }
-    }
-    if (isAlias(keyNode)) {
+    let key: unknown = null;
+    if (isScalar(keyNode)) key = keyNode.value;
+    else if (isAlias(keyNode)) {
       const t = keyNode.resolve(this.doc);
-      if (isScalar(t)) return String(t.value);
+      if (isScalar(t)) key = t.value;
+    } else if (keyNode !== null) {
+      this.fail(`non-string key ${where(path)}`, keyNode, path);
     }
-    this.fail('non-string key in mapping', keyNode, path);
+    // compose-go requires string keys: `123:` or `true:` is an error, not a silent conversion.
+    if (typeof key !== 'string') this.fail(`non-string key ${where(path)}: ${String(key)}`, keyNode, path);
+    return key;
   }
+}
+
+/** compose-go's wording for a key's container: `at top level` or `in services.web`. */
+function where(path: YamlPath): string {
+  if (path.length === 0) return 'at top level';
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  return `in ${out}`;
 }
 
 /** Resolves a plain scalar text with the YAML 1.2 core schema. */

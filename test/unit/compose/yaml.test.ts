@@ -13,7 +13,7 @@ describe('parseYaml', () => {
     ['plain mapping', 'services:\n  web:\n    image: nginx\n', { services: { web: { image: 'nginx' } } }],
     ['YAML 1.2 keeps yes/no/on/off as strings', 'a: yes\nb: off\nc: true\n', { a: 'yes', b: 'off', c: true }],
     ['numbers and null', 'a: 1\nb: 1.5\nc: ~\nd:\n', { a: 1, b: 1.5, c: null, d: null }],
-    ['numeric keys become strings', '1: a\n', { '1': 'a' }],
+    ['quoted numeric keys are strings', '"1": a\n', { '1': 'a' }],
     ['anchors and aliases', 'x: &a {k: v}\ny: *a\n', { x: { k: 'v' }, y: { k: 'v' } }],
     [
       'merge key: explicit keys win',
@@ -88,5 +88,15 @@ describe('parseYaml', () => {
   it('parses every document of a stream and skips empty ones', () => {
     expect(parseYaml('a: 1\n---\nb: 2\n---\n', 'f.yaml').map((d) => d.value)).toEqual([{ a: 1 }, { b: 2 }]);
     expect(parseYaml('# only a comment\n', 'f.yaml')).toEqual([]);
+  });
+});
+
+describe('parseYaml keys', () => {
+  it.each([
+    ['123:\n  a: 1\n', 'non-string key at top level: 123'],
+    ['services:\n  123: {}\n', 'non-string key in services: 123'],
+    ['n:\n  l:\n    - true: x\n', 'non-string key in n.l[0]: true'],
+  ])('rejects non-string keys in %j', (text, message) => {
+    expect(() => parseYaml(text, 'f.yaml')).toThrowError(message);
   });
 });
