@@ -107,7 +107,9 @@ function run(name: string): void {
   if (e.error !== undefined) {
     expect(error, `expected an error containing ${JSON.stringify(e.error)}`).toBeDefined();
     if (!(error instanceof BerthError)) throw error;
-    const text = `${error.message}\n${error.describe()}`;
+    // Schema errors keep compose-go's exact wording (with its path prefix) in `upstreamMessage`; berth's
+    // own message drops the path, which describe() prints as `file:line:col: path: message`.
+    const text = `${error.message}\n${error.describe()}\n${(error as { upstreamMessage?: string }).upstreamMessage ?? ''}`;
     expect(text).toContain(e.error);
     return;
   }
