@@ -84,14 +84,15 @@ export function parseYaml(text: string, file: string, options: ParseOptions = {}
     const firstError = doc.errors[0];
     if (firstError) {
       const pos = lineCounter.linePos(firstError.pos[0]);
-      throw new ComposeError(
-        'COMPOSE_YAML',
-        `failed to parse ${file}: ${cleanYamlMessage(firstError.message)}`,
-        {
-          location: { file, line: pos.line, column: pos.col },
-          hint: 'check the indentation and quoting around this line',
-        },
-      );
+      const tab = firstError.code === 'TAB_AS_INDENT';
+      // go-yaml's wording where users (and compose-go's tests) know it.
+      const message = tab
+        ? 'found a tab character that violates indentation'
+        : cleanYamlMessage(firstError.message);
+      throw new ComposeError('COMPOSE_YAML', `failed to parse ${file}: ${message}`, {
+        location: { file, line: pos.line, column: pos.col },
+        hint: tab ? 'indent with spaces, not tabs' : 'check the indentation and quoting around this line',
+      });
     }
     if (doc.contents === null) continue; // `---` with nothing after it
     const walker = new Walker(doc, file, lineCounter, options.maxNodeVisits ?? 100_000);
