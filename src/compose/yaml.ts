@@ -209,6 +209,10 @@ class Walker {
         // A custom tag leaves the scalar unresolved: resolve it as the core schema would.
         return resolvePlainScalar(node.value);
       }
+      if (node.type === 'PLAIN' && typeof node.source === 'string') {
+        const goInt = parseGoInt(node.source);
+        if (goInt !== undefined) return goInt;
+      }
       return node.value;
     }
     if (isSeq(node)) {
@@ -305,6 +309,37 @@ function where(path: YamlPath): string {
   let out = '';
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`;
   return `in ${out}`;
+}
+
+const GO_INT = /^[-+]?(?:0[bB][01_]+|0[oO]?[0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$/;
+
+/**
+ * go-yaml resolves plain integers like Go's strconv.ParseInt(s, 0, 64) after dropping `_`: `0440` is
+ * octal (file modes rely on it), `0b101` binary, `1_000` a thousand. YAML 1.2's core schema would read
+ * `0440` as 440, so integers are re-resolved the Go way.
+ */
+function parseGoInt(text: string): number | undefined {
+  if (!GO_INT.test(text)) return undefined;
+  const negative = text.startsWith('-');
+  let digits = text.replace(/^[-+]/, '').replaceAll('_', '');
+  let radix = 10;
+  if (/^0[bB]/.test(digits)) {
+    radix = 2;
+    digits = digits.slice(2);
+  } else if (/^0[xX]/.test(digits)) {
+    radix = 16;
+    digits = digits.slice(2);
+  } else if (/^0[oO]/.test(digits)) {
+    radix = 8;
+    digits = digits.slice(2);
+  } else if (digits.length > 1 && digits.startsWith('0')) {
+    radix = 8;
+    digits = digits.slice(1);
+  }
+  if (digits === '') return undefined;
+  const n = Number.parseInt(digits, radix);
+  if (!Number.isSafeInteger(n)) return undefined;
+  return negative ? -n : n;
 }
 
 /** Resolves a plain scalar text with the YAML 1.2 core schema. */

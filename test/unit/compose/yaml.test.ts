@@ -100,3 +100,19 @@ describe('parseYaml keys', () => {
     expect(() => parseYaml(text, 'f.yaml')).toThrowError(message);
   });
 });
+
+describe('parseYaml integers, the go-yaml way', () => {
+  it.each([
+    ['0440', 288],
+    ['0o17', 15],
+    ['0x1F', 31],
+    ['0b101', 5],
+    ['1_000', 1000],
+    ['-012', -10],
+    ['42', 42],
+    ['08', 8],
+    ['"0440"', '0440'],
+  ])('%s', (text, value) => {
+    expect(parseYaml(`v: ${text}\n`, 'f.yaml')[0]!.value).toEqual({ v: value });
+  });
+});
