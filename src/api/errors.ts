@@ -32,7 +32,21 @@ export type ErrorCode =
   /** A service is required by another but disabled by profiles. */
   | 'COMPOSE_SERVICE_DISABLED'
   /** The command line itself is wrong (bad flag value). */
-  | 'USAGE';
+  | 'USAGE'
+  /** No engine answers at the endpoint (dockerd down, wrong DOCKER_HOST, socket permissions). */
+  | 'RUNTIME_UNREACHABLE'
+  /** The engine has no such container / network / volume. */
+  | 'RUNTIME_NOT_FOUND'
+  /** A name is taken, or the object is in use (network with endpoints, volume mounted). */
+  | 'RUNTIME_CONFLICT'
+  /** A published host port is already bound. */
+  | 'RUNTIME_PORT_IN_USE'
+  /** The image is neither local nor pullable (unknown name, no access, offline). */
+  | 'IMAGE_NOT_FOUND'
+  /** Any other engine failure; the message carries the engine's text. */
+  | 'RUNTIME_ERROR'
+  /** The operation was cancelled by an AbortSignal or Ctrl-C. */
+  | 'ABORTED';
 
 /** A path into the YAML model, e.g. `['services', 'web', 'ports', 0]`. */
 export type YamlPath = ReadonlyArray<string | number>;
@@ -90,6 +104,11 @@ export class BerthError extends Error {
 /** Errors found while loading Compose files. */
 export class ComposeError extends BerthError {
   override readonly name: string = 'ComposeError';
+}
+
+/** Errors from a runtime (the Docker engine or berth's own). */
+export class RuntimeError extends BerthError {
+  override readonly name: string = 'RuntimeError';
 }
 
 /** `['services','web','ports',0]` → `services.web.ports[0]`. */

@@ -340,7 +340,10 @@ function modelToProject(dict: Dict, name: string, details: ConfigDetails, opts: 
       baseDir: details.workingDir,
     });
   }
-  model = resolveServiceLabels(model, { discardLabelFiles: opts.discardEnvFiles === true, baseDir: details.workingDir });
+  model = resolveServiceLabels(model, {
+    discardLabelFiles: opts.discardEnvFiles === true,
+    baseDir: details.workingDir,
+  });
   const project = { name, ...model } as Project;
   Object.defineProperties(project, {
     workingDir: { value: details.workingDir, enumerable: false, writable: true },

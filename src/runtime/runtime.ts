@@ -1,0 +1,375 @@
+/**
+ * The Runtime interface: the ~20 engine operations reconcile/execute need, in engine-neutral terms.
+ * `runtime/docker` implements it over any Docker Engine API socket; `runtime/builtin` over berth's own
+ * engine. Both pass one contract suite (test/integration/runtime-contract). Nothing here mentions
+ * dockerode, runc or netavark. Every call that can take long accepts an AbortSignal.
+ *
+ * Errors: implementations throw RuntimeError with a stable `code` (see runtime/errors.ts).
+ */
+
+/** Label selector: `key: value` matches that value, `key: true` only requires the label. */
+export type LabelFilter = Record<string, string | true>;
+
+export interface ListFilter {
+  labels?: LabelFilter;
+  /** Exact names. */
+  names?: string[];
+}
+
+export interface RuntimeInfo {
+  /** `docker` or `builtin`. */
+  runtime: string;
+  /** Where it is: `unix:///var/run/docker.sock`, `tcp://…`, or the builtin state dir. */
+  endpoint: string;
+  serverVersion: string;
+  apiVersion?: string;
+  os: string;
+  arch: string;
+}
+
+export interface Progress {
+  /** e.g. a layer id. */
+  id?: string;
+  status: string;
+  current?: number;
+  total?: number;
+}
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+  identityToken?: string;
+  serverAddress?: string;
+}
+
+export interface ImageInfo {
+  id: string;
+  /** `name:tag` references. */
+  tags: string[];
+  /** `name@sha256:…` */
+  digests: string[];
+  labels: Record<string, string>;
+  created?: string;
+  size?: number;
+  /** From the image config: what a container gets when the service does not say. */
+  config?: {
+    entrypoint?: string[];
+    cmd?: string[];
+    env?: string[];
+    workingDir?: string;
+    user?: string;
+    exposedPorts?: string[];
+    volumes?: string[];
+    healthcheck?: HealthcheckSpec;
+    stopSignal?: string;
+  };
+}
+
+export interface BuildSpec {
+  /** Absolute context directory. */
+  context: string;
+  /** Relative to the context, or inline text through `dockerfileInline`. */
+  dockerfile?: string;
+  dockerfileInline?: string;
+  tags: string[];
+  args?: Record<string, string>;
+  target?: string;
+  labels?: Record<string, string>;
+  noCache?: boolean;
+  pull?: boolean;
+  network?: string;
+  extraHosts?: string[];
+  shmSize?: number;
+  cacheFrom?: string[];
+  platform?: string;
+}
+
+export interface NetworkSpec {
+  name: string;
+  driver?: string;
+  driverOpts?: Record<string, string>;
+  labels: Record<string, string>;
+  internal?: boolean;
+  attachable?: boolean;
+  enableIPv6?: boolean;
+  ipam?: {
+    driver?: string;
+    options?: Record<string, string>;
+    config?: Array<{
+      subnet?: string;
+      ipRange?: string;
+      gateway?: string;
+      auxAddresses?: Record<string, string>;
+    }>;
+  };
+}
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  driver: string;
+  labels: Record<string, string>;
+  internal: boolean;
+  /** Container ids attached. Present when the runtime reports them (inspect). */
+  containers?: string[];
+}
+
+export interface VolumeSpec {
+  name: string;
+  driver?: string;
+  driverOpts?: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface VolumeInfo {
+  name: string;
+  driver: string;
+  labels: Record<string, string>;
+  mountpoint?: string;
+}
+
+export interface HealthcheckSpec {
+  /** `['NONE']`, `['CMD', …]` or `['CMD-SHELL', cmd]`. */
+  test?: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  startPeriodMs?: number;
+  startIntervalMs?: number;
+  retries?: number;
+}
+
+export type Mount =
+  | {
+      type: 'bind';
+      source: string;
+      target: string;
+      readOnly?: boolean;
+      propagation?: string;
+      createHostPath?: boolean;
+      selinux?: 'z' | 'Z';
+    }
+  | {
+      type: 'volume';
+      source?: string;
+      target: string;
+      readOnly?: boolean;
+      noCopy?: boolean;
+      subpath?: string;
+    }
+  | { type: 'tmpfs'; target: string; sizeBytes?: number; mode?: number }
+  | { type: 'image'; source: string; target: string; subpath?: string };
+
+export interface PortBinding {
+  /** Container port. */
+  target: number;
+  /** Host port (or range start); undefined = ephemeral. */
+  published?: number;
+  hostIp?: string;
+  protocol: 'tcp' | 'udp' | 'sctp';
+}
+
+export interface EndpointSpec {
+  aliases?: string[];
+  ipv4Address?: string;
+  ipv6Address?: string;
+  macAddress?: string;
+  linkLocalIps?: string[];
+  driverOpts?: Record<string, string>;
+  priority?: number;
+}
+
+export interface RestartPolicy {
+  name: 'no' | 'always' | 'on-failure' | 'unless-stopped';
+  maximumRetryCount?: number;
+}
+
+/** Everything needed to create one container, engine-neutral. */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** undefined = the image's. */
+  entrypoint?: string[];
+  command?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  mounts: Mount[];
+  ports: PortBinding[];
+  /** Extra exposed ports, `80/tcp`. */
+  expose?: string[];
+  /** network name → endpoint. The first is connected at create time. */
+  networks: Record<string, EndpointSpec>;
+  /** `bridge`, `host`, `none`, `container:<id>`; undefined when `networks` is used. */
+  networkMode?: string;
+  hostname?: string;
+  domainname?: string;
+  user?: string;
+  workingDir?: string;
+  healthcheck?: HealthcheckSpec;
+  restart?: RestartPolicy;
+  init?: boolean;
+  tty?: boolean;
+  stdinOpen?: boolean;
+  privileged?: boolean;
+  readOnly?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: string[];
+  devices?: Array<{ source: string; target: string; permissions?: string }>;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOpt?: string[];
+  extraHosts?: string[];
+  ulimits?: Array<{ name: string; soft: number; hard: number }>;
+  sysctls?: Record<string, string>;
+  shmSizeBytes?: number;
+  stopSignal?: string;
+  stopTimeoutSeconds?: number;
+  logging?: { driver?: string; options?: Record<string, string> };
+  pid?: string;
+  ipc?: string;
+  groupAdd?: string[];
+  oomScoreAdj?: number;
+  resources?: {
+    memoryBytes?: number;
+    memoryReservationBytes?: number;
+    memorySwapBytes?: number;
+    nanoCpus?: number;
+    cpuShares?: number;
+    cpusetCpus?: string;
+    pidsLimit?: number;
+  };
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  /** Image id the container runs. */
+  imageId?: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  /** `healthy`, `unhealthy`, `starting`, or undefined without a healthcheck. */
+  health?: 'healthy' | 'unhealthy' | 'starting';
+  exitCode?: number;
+  /** Human status, e.g. `Up 3 seconds (healthy)`. */
+  status: string;
+  created: string;
+  ports: Array<PortBinding & { published?: number }>;
+  /** network name → { id, ip, aliases } */
+  networks: Record<string, { networkId?: string; ipAddress?: string; aliases?: string[] }>;
+  /** Named and anonymous volumes mounted: target → volume name. */
+  volumes?: Record<string, string>;
+  command?: string;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** One line, without its newline. */
+  text: string;
+  /** ISO-8601, when the runtime records it. */
+  timestamp?: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  tail?: number;
+  since?: string;
+  until?: string;
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExecSpec {
+  cmd: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+  privileged?: boolean;
+  tty?: boolean;
+  /** Streams to attach; undefined = collect output. */
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  detach?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** Collected output when no streams were given. */
+  stdout?: string;
+  stderr?: string;
+}
+
+export interface RuntimeEvent {
+  type: 'container' | 'network' | 'volume' | 'image';
+  action: string;
+  id: string;
+  attributes: Record<string, string>;
+  time: string;
+}
+
+export interface Runtime {
+  info(signal?: AbortSignal): Promise<RuntimeInfo>;
+
+  inspectImage(ref: string, signal?: AbortSignal): Promise<ImageInfo | undefined>;
+  pullImage(
+    ref: string,
+    options?: {
+      credentials?: Credentials;
+      platform?: string;
+      onProgress?: (p: Progress) => void;
+      signal?: AbortSignal;
+    },
+  ): Promise<void>;
+  pushImage(
+    ref: string,
+    options?: { credentials?: Credentials; onProgress?: (p: Progress) => void; signal?: AbortSignal },
+  ): Promise<void>;
+  buildImage(
+    spec: BuildSpec,
+    options?: { onProgress?: (p: Progress) => void; signal?: AbortSignal },
+  ): Promise<string>;
+  tagImage(source: string, target: string): Promise<void>;
+  removeImage(ref: string, options?: { force?: boolean }): Promise<void>;
+  listImages(filter?: ListFilter): Promise<ImageInfo[]>;
+
+  listNetworks(filter?: ListFilter): Promise<NetworkInfo[]>;
+  inspectNetwork(nameOrId: string): Promise<NetworkInfo | undefined>;
+  createNetwork(spec: NetworkSpec): Promise<NetworkInfo>;
+  removeNetwork(nameOrId: string): Promise<void>;
+  connectNetwork(network: string, container: string, endpoint: EndpointSpec): Promise<void>;
+  disconnectNetwork(network: string, container: string, options?: { force?: boolean }): Promise<void>;
+
+  listVolumes(filter?: ListFilter): Promise<VolumeInfo[]>;
+  inspectVolume(name: string): Promise<VolumeInfo | undefined>;
+  createVolume(spec: VolumeSpec): Promise<VolumeInfo>;
+  removeVolume(name: string, options?: { force?: boolean }): Promise<void>;
+
+  /** `all: false` lists running containers only. */
+  listContainers(filter?: ListFilter & { all?: boolean }): Promise<ContainerInfo[]>;
+  inspectContainer(nameOrId: string): Promise<ContainerInfo | undefined>;
+  createContainer(spec: ContainerSpec, signal?: AbortSignal): Promise<{ id: string }>;
+  startContainer(id: string, signal?: AbortSignal): Promise<void>;
+  /** SIGTERM (or the container's stop signal), then SIGKILL after `timeoutSeconds` (default: the container's). */
+  stopContainer(id: string, options?: { timeoutSeconds?: number; signal?: AbortSignal }): Promise<void>;
+  killContainer(id: string, signal?: string): Promise<void>;
+  pauseContainer(id: string): Promise<void>;
+  unpauseContainer(id: string): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
+  /** `volumes: true` also removes its anonymous volumes. */
+  removeContainer(id: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  /** Resolves with the exit code once the condition holds. */
+  waitContainer(
+    id: string,
+    options?: { condition?: 'not-running' | 'next-exit' | 'removed'; signal?: AbortSignal },
+  ): Promise<{ exitCode: number }>;
+  logs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
+  exec(id: string, spec: ExecSpec): Promise<ExecResult>;
+  events(filter?: ListFilter & { since?: string; signal?: AbortSignal }): AsyncIterable<RuntimeEvent>;
+
+  /** Releases sockets / handles. */
+  close(): Promise<void>;
+}
