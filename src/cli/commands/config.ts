@@ -198,12 +198,12 @@ async function runConfig(services: string[], opts: ConfigOptions & GlobalOptions
     selected = [];
   }
   const project = (await load({ services: selected })) as unknown as Record<string, unknown>;
+  if (opts.quiet) return; // loading validated it: nothing to render
   const render = { raw: !opts.interpolate, escapeDollar: opts.interpolate };
   const content =
     format === 'json'
       ? (await import('../render/json.js')).renderJson(project, render)
       : (await import('../render/yaml.js')).renderYaml(project, render);
-  if (opts.quiet) return;
   if (opts.output) {
     if (content.length > 0) {
       const { writeFile } = await import('node:fs/promises');
