@@ -61,6 +61,9 @@ export interface SourceLocation {
   column?: number;
   /** Path into the model, e.g. `['services', 'web', 'image']`. */
   path?: YamlPath;
+  /** The offending key inside `path`, when the error is about a key (an unknown key, say): the
+   * line/column point at it while the message names the mapping that holds it. */
+  key?: string;
   /** The service concerned, when there is one. */
   service?: string;
 }

@@ -358,7 +358,7 @@ function modelToProject(dict: Dict, name: string, details: ConfigDetails, opts: 
 export function locate(err: BerthError, sources: SourceMap[]): void {
   const loc = err.location;
   if (!loc?.path || loc.line !== undefined) return;
-  const path = loc.path;
+  const path: YamlPath = loc.key === undefined ? loc.path : [...loc.path, loc.key];
   for (let len = path.length; len > 0; len--) {
     const prefix: YamlPath = path.slice(0, len);
     for (let i = sources.length - 1; i >= 0; i--) {

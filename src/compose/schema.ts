@@ -16,8 +16,10 @@ import type { Dict } from './yaml.js';
 
 /** The one error reported for a model that fails the schema. */
 export interface SchemaViolation {
-  /** YAML path of the offending node; for an unknown key, the path of that key. */
+  /** YAML path of the offending node; for an unknown key, the mapping that holds it. */
   path: (string | number)[];
+  /** For an unknown key: that key (the error's line/column point at it). */
+  key?: string;
   /** The JSON-schema keyword that failed: additionalProperties, type, required, enum, … */
   keyword: string;
   /** berth's message, without the path. */
@@ -39,7 +41,10 @@ export class SchemaError extends ComposeError {
   readonly keyword: string;
 
   constructor(violation: SchemaViolation) {
-    super('COMPOSE_SCHEMA', violation.message, { hint: violation.hint, location: { path: violation.path } });
+    super('COMPOSE_SCHEMA', violation.message, {
+      hint: violation.hint,
+      location: { path: violation.path, key: violation.key },
+    });
     this.upstreamMessage = violation.upstreamMessage;
     this.keyword = violation.keyword;
   }
@@ -172,12 +177,8 @@ function describe(chosen: Candidate, siblings: readonly Candidate[], model: unkn
   switch (keyword) {
     case 'additionalProperties': {
       const keys = paramsOf(siblings, keyword, 'additionalProperty');
-      return {
-        path: [...path, keys[0]!],
-        keyword,
-        message: `additional properties ${quoteAll(keys)} not allowed`,
-        hint: unknownKeyHint(keys, tokens, model),
-      };
+      const message = `unknown ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
+      return { path, key: keys[0], keyword, message, hint: unknownKeyHint(keys, tokens, model) };
     }
     case 'required': {
       const missing = paramsOf(siblings, keyword, 'missingProperty');

@@ -49,7 +49,7 @@ function runSchemaCase(c: SchemaCase): void {
   const violation = checkSchema(model);
   expect(violation === undefined, JSON.stringify(violation)).toBe(c.valid);
   expect(upstreamAccepts(model)).toBe(c.valid);
-  if (c.error) expect(violation!.message).toContain(c.error);
+  if (c.error) expect(`${violation!.message}\n${violation!.upstreamMessage}`).toContain(c.error);
 }
 
 describe('compose-go schema cases', () => {

@@ -34,9 +34,10 @@ const rows: Row[] = [
     name: 'misspelt service key',
     model: web({ imagee: 'x' }),
     expect: {
-      path: ['services', 'web', 'imagee'],
+      path: ['services', 'web'],
+      key: 'imagee',
       keyword: 'additionalProperties',
-      message: "additional properties 'imagee' not allowed",
+      message: 'unknown key "imagee"',
       hint: 'did you mean "image"?',
       upstreamMessage: "services.web additional properties 'imagee' not allowed",
     },
@@ -44,7 +45,7 @@ const rows: Row[] = [
   {
     name: 'transposed letters',
     model: web({ enviornment: {} }),
-    expect: { path: ['services', 'web', 'enviornment'], hint: 'did you mean "environment"?' },
+    expect: { path: ['services', 'web'], key: 'enviornment', hint: 'did you mean "environment"?' },
   },
   {
     name: 'dash instead of underscore',
@@ -59,7 +60,7 @@ const rows: Row[] = [
   {
     name: 'key of a nested mapping',
     model: web({ replicas: 2 }),
-    expect: { path: ['services', 'web', 'replicas'], hint: '"replicas" belongs under "deploy"' },
+    expect: { path: ['services', 'web'], key: 'replicas', hint: '"replicas" belongs under "deploy"' },
   },
   {
     name: 'key two levels down',
@@ -75,8 +76,9 @@ const rows: Row[] = [
     name: 'unknown top-level key',
     model: { helicopters: { foo: { image: 'busybox' } } },
     expect: {
-      path: ['helicopters'],
-      message: "additional properties 'helicopters' not allowed",
+      path: [],
+      key: 'helicopters',
+      message: 'unknown key "helicopters"',
       upstreamMessage: "additional properties 'helicopters' not allowed",
     },
   },
@@ -84,7 +86,8 @@ const rows: Row[] = [
     name: 'version 1 file',
     model: { web: { image: 'busybox' } },
     expect: {
-      path: ['web'],
+      path: [],
+      key: 'web',
       hint: 'declare services under "services:" (the version 1 file format is not supported)',
     },
   },
@@ -92,8 +95,9 @@ const rows: Row[] = [
     name: 'invalid service name',
     model: { services: { 'my web': { image: 'x' } } },
     expect: {
-      path: ['services', 'my web'],
-      message: "additional properties 'my web' not allowed",
+      path: ['services'],
+      key: 'my web',
+      message: 'unknown key "my web"',
       hint: 'names may only contain letters, digits, ".", "_" and "-"',
     },
   },
@@ -101,8 +105,9 @@ const rows: Row[] = [
     name: 'several unknown keys in one mapping',
     model: web({ imagee: 'x', portz: [] }),
     expect: {
-      path: ['services', 'web', 'imagee'],
-      message: "additional properties 'imagee', 'portz' not allowed",
+      path: ['services', 'web'],
+      key: 'imagee',
+      message: 'unknown keys "imagee", "portz"',
       hint: 'did you mean "image"?; did you mean "ports"?',
     },
   },
@@ -110,7 +115,8 @@ const rows: Row[] = [
     name: 'unknown key in a list item',
     model: web({ volumes: [{ type: 'tmpfs', target: '/app', foo: { bar: 'zot' } }] }),
     expect: {
-      path: ['services', 'web', 'volumes', 0, 'foo'],
+      path: ['services', 'web', 'volumes', 0],
+      key: 'foo',
       upstreamMessage: "services.web.volumes.0 additional properties 'foo' not allowed",
     },
   },
@@ -282,7 +288,7 @@ const rows: Row[] = [
   {
     name: 'an unknown key beats a type error at the same depth',
     model: web({ imagee: 'x', ports: { '80': 80 }, environment: 'x' }),
-    expect: { path: ['services', 'web', 'imagee'] },
+    expect: { path: ['services', 'web'], key: 'imagee' },
   },
   {
     name: 'deeper error inside a list form',
@@ -292,7 +298,7 @@ const rows: Row[] = [
   {
     name: 'deeper error inside a mapping form',
     model: web({ depends_on: { db: { condition: 'service_started', wait: true } } }),
-    expect: { path: ['services', 'web', 'depends_on', 'db', 'wait'] },
+    expect: { path: ['services', 'web', 'depends_on', 'db'], key: 'wait' },
   },
   {
     name: 'gpus list branch',
@@ -347,12 +353,13 @@ describe('validateSchema', () => {
     expect(caught).toBeInstanceOf(ComposeError);
     const err = caught as SchemaError;
     expect(err.code).toBe('COMPOSE_SCHEMA');
-    expect(err.message).toBe("additional properties 'imagee' not allowed");
+    expect(err.message).toBe('unknown key "imagee"');
     expect(err.hint).toBe('did you mean "image"?');
-    expect(err.location?.path).toEqual(['services', 'web', 'imagee']);
+    expect(err.location?.path).toEqual(['services', 'web']);
+    expect(err.location?.key).toBe('imagee');
     expect(err.keyword).toBe('additionalProperties');
     expect(err.upstreamMessage).toBe("services.web additional properties 'imagee' not allowed");
-    expect(err.describe()).toBe("services.web.imagee: additional properties 'imagee' not allowed");
+    expect(err.describe()).toBe('services.web: unknown key "imagee"');
   });
 
   it('returns quietly for a valid model and does not change it', () => {
