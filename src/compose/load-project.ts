@@ -95,9 +95,16 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   for (const [k, v] of Object.entries(options.env ?? process.env)) if (v !== undefined) osEnv[k] = v;
   if (osEnv.PWD === undefined) osEnv.PWD = cwd;
 
+  // --env-file defaults to COMPOSE_ENV_FILES (comma-separated), as in docker compose.
+  const explicitEnvFiles =
+    options.envFiles && options.envFiles.length > 0
+      ? options.envFiles
+      : osEnv.COMPOSE_ENV_FILES
+        ? osEnv.COMPOSE_ENV_FILES.split(',').filter((f) => f !== '')
+        : undefined;
   // OS env always wins over env files.
   const withDotEnv = (workingDir: string): Record<string, string> => {
-    const files = envFilesFor(options.envFiles, workingDir, cwd, osEnv);
+    const files = envFilesFor(explicitEnvFiles, workingDir, cwd, osEnv);
     const fromFiles = readEnvFiles(files, (k) => osEnv[k]);
     return { ...fromFiles, ...osEnv };
   };

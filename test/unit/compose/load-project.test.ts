@@ -78,6 +78,7 @@ describe('loadProject', () => {
     expect((await load({ env: { COMPOSE_DISABLE_ENV_FILE: 'true' } })).services.web!.image).toBe(
       'nginx:none',
     );
+    expect((await load({ env: { COMPOSE_ENV_FILES: 'b.env,a.env' } })).services.web!.image).toBe('nginx:a');
     const err = await errorOf(load({ envFiles: ['missing.env'] }));
     expect(err.code).toBe('COMPOSE_ENV_FILE');
   });
