@@ -160,8 +160,8 @@ describe('berth config input and errors', () => {
     const r = berth(['config'], { cwd: dir });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^error: .*compose\.yaml:4:5: services\.web\.imagee: /);
-    expect(r.stderr).toContain('hint: ');
+    expect(r.stderr).toMatch(/^error: .*compose\.yaml:4:5: services\.web: unknown key "imagee"\n/);
+    expect(r.stderr).toContain('hint: did you mean "image"?');
     expect(r.stderr).not.toMatch(/^\s+at /m);
 
     const debug = berth(['--debug', 'config'], { cwd: dir });
