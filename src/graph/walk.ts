@@ -22,24 +22,45 @@ export async function walk(
   options: WalkOptions = {},
 ): Promise<void> {
   const waitsOn = direction === 'up' ? graph.dependencies : graph.dependents;
-  const unblocks = direction === 'up' ? graph.dependents : graph.dependencies;
+  return walkDag([...waitsOn.keys()].sort(), waitsOn, visit, options);
+}
+
+/**
+ * The walk itself, over any DAG: `waitsOn.get(n)` are the nodes `n` waits for (ids absent from `nodes`
+ * are ignored). Nodes start in `nodes` order as they become ready.
+ */
+export async function walkDag(
+  nodes: readonly string[],
+  waitsOn: ReadonlyMap<string, Iterable<string>>,
+  visit: (node: string, signal?: AbortSignal) => Promise<void>,
+  options: WalkOptions = {},
+): Promise<void> {
   const limit =
     options.concurrency && options.concurrency > 0 ? options.concurrency : Number.POSITIVE_INFINITY;
+  const known = new Set(nodes);
   const pending = new Map<string, number>();
-  for (const [n, deps] of waitsOn) pending.set(n, deps.size);
-  const ready = [...pending].filter(([, c]) => c === 0).map(([n]) => n);
-  ready.sort();
+  const unblocks = new Map<string, string[]>();
+  for (const n of nodes) {
+    let count = 0;
+    for (const d of waitsOn.get(n) ?? []) {
+      if (!known.has(d)) continue;
+      count++;
+      if (!unblocks.has(d)) unblocks.set(d, []);
+      unblocks.get(d)!.push(n);
+    }
+    pending.set(n, count);
+  }
+  const ready = nodes.filter((n) => pending.get(n) === 0);
   let running = 0;
   let done = 0;
-  const total = pending.size;
   let failure: unknown;
 
-  if (total === 0) return;
+  if (nodes.length === 0) return;
   return new Promise<void>((resolve, reject) => {
     const finish = () => {
       if (running > 0) return;
       if (failure !== undefined) reject(failure);
-      else if (done === total) resolve();
+      else if (done === nodes.length) resolve();
     };
     const pump = () => {
       if (options.signal?.aborted && failure === undefined) failure = options.signal.reason;
