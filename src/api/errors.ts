@@ -46,7 +46,11 @@ export type ErrorCode =
   /** Any other engine failure; the message carries the engine's text. */
   | 'RUNTIME_ERROR'
   /** The operation was cancelled by an AbortSignal or Ctrl-C. */
-  | 'ABORTED';
+  | 'ABORTED'
+  /** `up --wait`: services were not running/healthy within the timeout. */
+  | 'WAIT_TIMEOUT'
+  /** A feature the file uses that berth does not support yet (said plainly, never ignored). */
+  | 'UNSUPPORTED';
 
 /** A path into the YAML model, e.g. `['services', 'web', 'ports', 0]`. */
 export type YamlPath = ReadonlyArray<string | number>;

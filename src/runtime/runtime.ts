@@ -4,7 +4,8 @@
  * engine. Both pass one contract suite (test/integration/runtime-contract). Nothing here mentions
  * dockerode, runc or netavark. Every call that can take long accepts an AbortSignal.
  *
- * Errors: implementations throw RuntimeError with a stable `code` (see runtime/errors.ts).
+ * Errors: implementations throw RuntimeError (api/errors.ts) with a stable `code`: RUNTIME_NOT_FOUND,
+ * RUNTIME_CONFLICT, RUNTIME_PORT_IN_USE, IMAGE_NOT_FOUND, RUNTIME_UNREACHABLE, ABORTED, RUNTIME_ERROR.
  */
 
 /** Label selector: `key: value` matches that value, `key: true` only requires the label. */
@@ -366,8 +367,11 @@ export interface Runtime {
     id: string,
     options?: { condition?: 'not-running' | 'next-exit' | 'removed'; signal?: AbortSignal },
   ): Promise<{ exitCode: number }>;
+  /** Ends without an error when `options.signal` aborts (stopping a follow is not a failure). */
   logs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
+  /** Resolves once the process exits (exit code -1 with `detach`: it is still running). */
   exec(id: string, spec: ExecSpec): Promise<ExecResult>;
+  /** Ends without an error when `filter.signal` aborts. */
   events(filter?: ListFilter & { since?: string; signal?: AbortSignal }): AsyncIterable<RuntimeEvent>;
 
   /** Releases sockets / handles. */
