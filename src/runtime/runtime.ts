@@ -165,6 +165,8 @@ export interface PortBinding {
   target: number;
   /** Host port (or range start); undefined = ephemeral. */
   published?: number;
+  /** Last host port of a range (`8000-8010:80`: the engine picks a free one in it). */
+  publishedEnd?: number;
   hostIp?: string;
   protocol: 'tcp' | 'udp' | 'sctp';
 }
@@ -194,6 +196,8 @@ export interface ContainerSpec {
   env: Record<string, string>;
   labels: Record<string, string>;
   mounts: Mount[];
+  /** Containers (ids or names) whose volumes this one mounts too, each optionally `:ro` / `:rw`. */
+  volumesFrom?: string[];
   ports: PortBinding[];
   /** Extra exposed ports, `80/tcp`. */
   expose?: string[];
@@ -230,6 +234,14 @@ export interface ContainerSpec {
   ipc?: string;
   groupAdd?: string[];
   oomScoreAdj?: number;
+  cgroupParent?: string;
+  /** `host` or a mode the engine knows. */
+  usernsMode?: string;
+  /** `host`. */
+  uts?: string;
+  /** OCI runtime name (e.g. `runc`). */
+  runtime?: string;
+  storageOpt?: Record<string, string>;
   resources?: {
     memoryBytes?: number;
     memoryReservationBytes?: number;

@@ -24,6 +24,7 @@ export function containerCreatePlan(spec: ContainerSpec): CreatePlan {
   const hostConfig = compact({
     NetworkMode: spec.networkMode ?? firstNetwork,
     Binds: binds.length > 0 ? binds : undefined,
+    VolumesFrom: spec.volumesFrom && spec.volumesFrom.length > 0 ? spec.volumesFrom : undefined,
     Mounts: mounts.length > 0 ? mounts : undefined,
     PortBindings: Object.keys(bindings).length > 0 ? bindings : undefined,
     RestartPolicy: spec.restart
@@ -59,6 +60,11 @@ export function containerCreatePlan(spec: ContainerSpec): CreatePlan {
     IpcMode: spec.ipc,
     GroupAdd: spec.groupAdd,
     OomScoreAdj: spec.oomScoreAdj,
+    CgroupParent: spec.cgroupParent,
+    UsernsMode: spec.usernsMode,
+    UTSMode: spec.uts,
+    Runtime: spec.runtime,
+    StorageOpt: spec.storageOpt,
     Memory: spec.resources?.memoryBytes,
     MemoryReservation: spec.resources?.memoryReservationBytes,
     MemorySwap: spec.resources?.memorySwapBytes,
@@ -144,7 +150,12 @@ function portMaps(spec: ContainerSpec): {
     exposed[key] = {};
     (bindings[key] ??= []).push({
       HostIp: p.hostIp ?? '',
-      HostPort: p.published === undefined ? '' : String(p.published),
+      HostPort:
+        p.published === undefined
+          ? ''
+          : p.publishedEnd !== undefined && p.publishedEnd !== p.published
+            ? `${p.published}-${p.publishedEnd}`
+            : String(p.published),
     });
   }
   return { exposed, bindings };
