@@ -13,6 +13,18 @@
 export type { ErrorCode, SourceLocation, YamlPath } from './api/errors.js';
 /** Errors: every error berth throws on purpose is a {@link BerthError} with a stable `code`. */
 export { BerthError, ComposeError, formatYamlPath, isBerthError } from './api/errors.js';
+export type { BerthEvent, EventSink, ResourceEvent, WarningEvent } from './api/events.js';
+export type {
+  ContainerSummary,
+  DownOptions,
+  DownResult,
+  EngineOptions,
+  PsOptions,
+  Publisher,
+  PullPolicy,
+  UpOptions,
+  UpResult,
+} from './api/verbs.js';
 export type { ConfigDetails, ConfigFile, ModelOptions } from './compose/load.js';
 /** The compose-go-level loader: explicit files, working dir and environment; no discovery, no `.env`. */
 export { loadModel } from './compose/load.js';
@@ -24,3 +36,11 @@ export type * from './compose/model.js';
 export { isValidProjectName, normalizeProjectName } from './compose/project-name.js';
 /** berth's stable per-service configuration hash (the `com.docker.compose.config-hash` label). */
 export { configHash } from './reconcile/hash.js';
+export type { Operation, Plan } from './reconcile/plan.js';
+/** Prints a plan the way `--dry-run` does. */
+export { formatPlan } from './reconcile/plan.js';
+export type { Runtime } from './runtime/runtime.js';
+/** Stack verbs: `await using stack = await up(project)`; `down(project | name)`; `ps(project | name)`. */
+export { down } from './verbs/down.js';
+export { type EventStream, eventStream } from './verbs/event-stream.js';
+export { ps, type Stack, type StackUpOptions, up } from './verbs/stack.js';
