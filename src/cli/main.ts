@@ -9,6 +9,7 @@
  * berth: its message prints with a pointer to --debug.
  */
 import { BerthError } from '../api/errors.js';
+import { CommandExit } from './exit.js';
 import type { CliIo } from './program.js';
 import { versionLine } from './version.js';
 
@@ -67,6 +68,7 @@ function report(fromCommander: boolean, err: unknown, debug: boolean, io: CliIo)
     // commander has already printed the usage error (or the help/version text).
     return (err as { exitCode?: number }).exitCode === 0 ? EXIT_OK : EXIT_ERROR;
   }
+  if (err instanceof CommandExit) return err.exitCode;
   if (err instanceof BerthError) {
     io.err(`error: ${err.describe()}\n`);
     if (err.hint) io.err(`hint: ${err.hint}\n`);

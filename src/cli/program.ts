@@ -6,6 +6,9 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerConfig } from './commands/config.js';
+import { registerDown } from './commands/down.js';
+import { registerPs } from './commands/ps.js';
+import { registerUp } from './commands/up.js';
 import { versionLine } from './version.js';
 
 /** Where a command writes. main() passes the process streams; tests may capture them. */
@@ -46,7 +49,9 @@ export function buildProgram(io: CliIo): Command {
   program
     .description('Define and run multi-container applications (a docker compose compatible CLI)')
     .usage('[OPTIONS] COMMAND')
-    .version(versionLine(), '-v, --version', 'Show the berth version information')
+    // Only the long form here: commander matches program options after the subcommand too, so a global
+    // `-v` would swallow `down -v`. main() answers a lone `berth -v` before commander loads.
+    .version(versionLine(), '--version', 'Show the berth version information (also -v)')
     .option('-f, --file <path>', 'Compose configuration files (repeatable; "-" reads stdin)', collect)
     .option('-p, --project-name <name>', 'Project name')
     .option(
@@ -82,6 +87,9 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
 
   registerConfig(program, io);
+  registerUp(program, io);
+  registerDown(program, io);
+  registerPs(program, io);
 
   // Subcommands inherit the output routing and the exit override.
   for (const cmd of program.commands) {

@@ -153,7 +153,9 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         }
       }
     }
-    emit(resourceEvent(kind, name, working, 'working', op.cause || undefined));
+    // Compose shows why a container is recreated or removed, not why it is started.
+    const detail = op.type === 'StartContainer' ? undefined : op.cause || undefined;
+    emit(resourceEvent(kind, name, working, 'working', detail));
     try {
       await apply(op);
     } catch (err) {

@@ -27,14 +27,13 @@ export function summarize(c: ContainerInfo): ContainerSummary {
     Status: c.status,
     Health: c.health ?? '',
     ExitCode: c.exitCode ?? 0,
-    Publishers: c.ports
-      .filter((p) => p.published !== undefined)
-      .map((p) => ({
-        URL: p.hostIp ?? '0.0.0.0',
-        TargetPort: p.target,
-        PublishedPort: p.published ?? 0,
-        Protocol: p.protocol,
-      })),
+    // Exposed-only ports are listed too (PublishedPort 0), as compose does.
+    Publishers: c.ports.map((p) => ({
+      URL: p.published === undefined ? '' : (p.hostIp ?? '0.0.0.0'),
+      TargetPort: p.target,
+      PublishedPort: p.published ?? 0,
+      Protocol: p.protocol,
+    })),
     Labels: Object.entries(labels)
       .map(([k, v]) => `${k}=${v}`)
       .sort()

@@ -84,22 +84,14 @@ async function runConfig(services: string[], opts: ConfigOptions & GlobalOptions
   }
 
   const { loadProject } = await import('../../index.js');
-  const base: LoadOptions = {
-    files: opts.file,
-    projectName: opts.projectName,
-    projectDirectory: opts.projectDirectory,
-    envFiles: opts.envFile,
-    profiles: opts.profile,
-    env: io.env,
-    cwd: io.cwd,
-    stdin: io.readStdin,
+  const { loadOptions } = await import('../project-options.js');
+  const base: LoadOptions = loadOptions(opts, io, {
     interpolate: opts.interpolate,
     normalize: opts.normalize,
     resolvePaths: opts.pathResolution,
     consistency: opts.consistency,
     resolveEnvironment: opts.envResolution,
-    onWarning: (message) => io.err(`warning: ${message}\n`),
-  };
+  });
   const load = (extra: Partial<LoadOptions> = {}): Promise<Project> => loadProject({ ...base, ...extra });
 
   if (opts.services) {
