@@ -94,12 +94,34 @@ export function decide(
 
   // Up-to-date first, then obsolete, each by number: the lowest-numbered up-to-date ones are kept and
   // obsolete ones go first on scale down (convergence.go ensureService).
-  const ranked = [...existing].sort(
+  // Two containers with one number: a recreate interrupted between creating `<id12>_<name>` and
+  // removing the old one (kill -9, a crash). One number keeps one container — up to date first, then
+  // the one that has the final name — and the others go as on scale down.
+  const finalName = (c: ObservedContainer) => c.name === containerName(project.name, name, service, c.number);
+  const byNumber = new Map<number, ObservedContainer>();
+  const duplicates: ObservedContainer[] = [];
+  for (const c of existing) {
+    const held = byNumber.get(c.number);
+    if (held === undefined) {
+      byNumber.set(c.number, c);
+      continue;
+    }
+    const better =
+      Number(reasons.get(c) !== undefined) - Number(reasons.get(held) !== undefined) ||
+      Number(!finalName(c)) - Number(!finalName(held));
+    if (better < 0) {
+      byNumber.set(c.number, c);
+      duplicates.push(held);
+    } else duplicates.push(c);
+  }
+  const ranked = [...byNumber.values()].sort(
     (a, b) =>
       Number(reasons.get(a) !== undefined) - Number(reasons.get(b) !== undefined) || a.number - b.number,
   );
   const kept = ranked.slice(0, desired).sort((a, b) => a.number - b.number);
-  const scaleDown = ranked.slice(desired).sort((a, b) => a.number - b.number);
+  const scaleDown = [...ranked.slice(desired), ...duplicates].sort(
+    (a, b) => a.number - b.number || compareNames(a.name, b.name),
+  );
 
   const slots: Slot[] = kept.map((c) => ({
     number: c.number,
@@ -160,4 +182,8 @@ function mustRecreate(
     }
   }
   return undefined;
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

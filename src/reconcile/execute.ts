@@ -7,7 +7,6 @@
  */
 import { BerthError, RuntimeError } from '../api/errors.js';
 import { type EventSink, type ResourceKind, resourceEvent, warningEvent } from '../api/events.js';
-import { parseDuration } from '../compose/model/units.js';
 import type { Project } from '../compose/model.js';
 import { walkDag } from '../graph/walk.js';
 import type { ContainerSpec, Runtime } from '../runtime/runtime.js';
@@ -24,7 +23,7 @@ export interface ExecuteOptions {
   observed: ObservedState;
   /** Maximum operations at once (COMPOSE_PARALLEL_LIMIT / --parallel). Default: unlimited. */
   concurrency?: number;
-  /** `-t`: seconds before SIGKILL; default the service's stop_grace_period, else 10. */
+  /** `-t`: seconds before SIGKILL; default each container's own (its stop_grace_period, else 10). */
   timeoutSeconds?: number;
   /** service → local image id, written to the image label. */
   imageIds?: Record<string, string>;
@@ -125,12 +124,6 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     return id;
   };
 
-  const stopTimeout = (service: string | undefined): number | undefined => {
-    if (options.timeoutSeconds !== undefined) return options.timeoutSeconds;
-    const grace = service ? options.project?.services[service]?.stop_grace_period : undefined;
-    return grace ? Math.ceil(parseDuration(String(grace)) / 1e9) : undefined;
-  };
-
   const run = async (op: Operation): Promise<void> => {
     const kind = kindOf(op);
     const name = nameOf(op);
@@ -216,7 +209,9 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       }
       case 'StopContainer':
         await runtime.stopContainer(containerId(op), {
-          timeoutSeconds: stopTimeout(op.container?.service),
+          // Without -t the engine uses the container's own stop timeout (its stop_grace_period at
+          // creation), which is right for a container being replaced by one with another setting.
+          timeoutSeconds: options.timeoutSeconds,
           signal,
         });
         return;

@@ -187,12 +187,13 @@ function stopOnce(
   cause: string,
   dependsOn: string[] = [],
   group?: string,
+  resource = resourceOf(c),
 ) {
   const existing = ctx.stops.get(c.id);
   if (existing !== undefined) return existing;
   const id = ctx.b.add({
     type: 'StopContainer',
-    resource: resourceOf(c),
+    resource,
     cause,
     dependsOn,
     container: refOf(c),
@@ -372,6 +373,7 @@ function emitService(ctx: EmitContext, name: string): PendingStart[] {
 
   const ready: string[] = [];
   const toStart: PendingStart[] = [];
+  const renames: Array<{ slot: Slot; c: ObservedContainer; start?: PendingStart }> = [];
   for (const slot of d.slots) {
     const resource = containerResource(name, slot.number);
     const ref: ContainerRef = { service: name, number: slot.number, name: slot.name };
@@ -440,18 +442,40 @@ function emitService(ctx: EmitContext, name: string): PendingStart[] {
       });
     }
     if (reconnects.length > 0) ready.push(...reconnects);
+    // Kept under another name: the `<id12>_<name>` of an interrupted recreate. Renamed below, once the
+    // container holding the final name (if any) is gone.
+    if (c.name !== slot.name) renames.push({ slot, c, start: toStart.find((p) => p.slot === slot) });
   }
   ctx.ready.set(name, ready);
 
+  const keptNumbers = new Set(d.slots.map((s) => s.number));
+  const removalByName = new Map<string, string>();
   for (const c of d.scaleDown) {
-    const deps = needsStop(c) ? [stopOnce(ctx, c, 'scale down')] : [];
-    b.add({
+    // A duplicate of a kept number is its own resource (the kept container owns `container:<s>:<n>`).
+    const resource = keptNumbers.has(c.number) ? `container:${c.name}` : resourceOf(c);
+    const deps = needsStop(c) ? [stopOnce(ctx, c, 'scale down', [], undefined, resource)] : [];
+    const removal = b.add({
       type: 'RemoveContainer',
-      resource: resourceOf(c),
+      resource,
       cause: 'scale down',
       dependsOn: deps,
       container: refOf(c),
     });
+    removalByName.set(c.name, removal);
+  }
+
+  for (const { slot, c, start } of renames) {
+    const holder = removalByName.get(slot.name);
+    const rename = b.add({
+      type: 'RenameContainer',
+      resource: containerResource(name, slot.number),
+      cause: 'temporary name',
+      dependsOn: holder === undefined ? [] : [holder],
+      container: { service: name, number: slot.number, name: slot.name, id: c.id },
+      tmpName: c.name,
+    });
+    ready.push(rename);
+    if (start !== undefined) start.after.push(rename);
   }
 
   return toStart;

@@ -66,18 +66,44 @@ export async function up(project: Project, options: UpOptions = {}): Promise<UpR
         time: new Date().toISOString(),
       });
     }
-    await executePlan(plan, {
-      runtime,
-      project,
-      observed,
-      concurrency: parallel,
-      timeoutSeconds: options.timeoutSeconds,
-      imageIds,
-      onEvent: options.onEvent,
-      signal: options.signal,
-    });
+    // `--wait-timeout` bounds the depends_on waits of the start phase as well as the final wait
+    // (docker/compose start.go, PR #12156): one deadline from here for both.
+    const waitMs =
+      options.wait && !options.noStart && (options.waitTimeoutSeconds ?? 0) > 0
+        ? options.waitTimeoutSeconds! * 1000
+        : undefined;
+    const deadline = waitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + waitMs;
+    const timer = waitMs === undefined ? undefined : AbortSignal.timeout(waitMs);
+    const signal =
+      timer === undefined
+        ? options.signal
+        : options.signal
+          ? AbortSignal.any([options.signal, timer])
+          : timer;
+    try {
+      await executePlan(plan, {
+        runtime,
+        project,
+        observed,
+        concurrency: parallel,
+        timeoutSeconds: options.timeoutSeconds,
+        imageIds,
+        onEvent: options.onEvent,
+        signal,
+      });
+    } catch (err) {
+      if (timer?.aborted && !options.signal?.aborted) {
+        const waiting = await notReady(runtime, project, services);
+        throw new BerthError(
+          'WAIT_TIMEOUT',
+          `timeout waiting for dependencies after ${options.waitTimeoutSeconds}s: ${waiting.join(', ') || 'nothing ready'}`,
+          { cause: err, hint: 'raise --wait-timeout, or look at `berth ps` and `berth logs` for why' },
+        );
+      }
+      throw err;
+    }
     if (options.wait && !options.noStart) {
-      await waitRunning(runtime, project, services, options);
+      await waitRunning(runtime, project, services, options, deadline);
     }
     return { plan, containers: await listProjectContainers(runtime, project.name, { all: true }) };
   });
@@ -99,9 +125,13 @@ async function localImageIds(runtime: Runtime, project: Project, services: strin
 }
 
 /** `--wait`: every container of the services is running, and healthy where a healthcheck exists. */
-async function waitRunning(runtime: Runtime, project: Project, services: string[], options: UpOptions) {
-  const timeoutMs = (options.waitTimeoutSeconds ?? 0) > 0 ? options.waitTimeoutSeconds! * 1000 : undefined;
-  const deadline = timeoutMs ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
+async function waitRunning(
+  runtime: Runtime,
+  project: Project,
+  services: string[],
+  options: UpOptions,
+  deadline: number,
+) {
   const wanted = new Set(services.filter((s) => (project.services[s]?.scale ?? 1) !== 0));
   // A service others wait on with service_completed_successfully is expected to exit 0.
   const oneShot = new Set<string>();
@@ -144,4 +174,17 @@ async function waitRunning(runtime: Runtime, project: Project, services: string[
     await new Promise((r) => setTimeout(r, 200));
     options.signal?.throwIfAborted();
   }
+}
+
+/**
+ * What a timed-out dependency wait was waiting for: every container of the services that is neither
+ * running-and-healthy nor a one-shot that exited 0, with its state (`demo-db-1 (starting)`).
+ */
+async function notReady(runtime: Runtime, project: Project, services: string[]): Promise<string[]> {
+  const list = await listProjectContainers(runtime, project.name, { all: true, services });
+  return list
+    .filter((c) => c.Number !== 0)
+    .filter((c) => !(c.State === 'exited' && c.ExitCode === 0))
+    .filter((c) => c.State !== 'running' || (c.Health !== '' && c.Health !== 'healthy'))
+    .map((c) => `${c.Name} (${c.State === 'running' ? c.Health : c.State})`);
 }

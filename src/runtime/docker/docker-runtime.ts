@@ -594,7 +594,7 @@ export class DockerRuntime implements Runtime {
     let res: IncomingMessage;
     try {
       res = await this.client.stream('GET', '/events', {
-        query: { filters: labelFilters(filter), since: filter.since },
+        query: { filters: labelFilters(filter), since: engineTime(filter.since) },
         signal,
         action: 'events',
       });
@@ -699,6 +699,17 @@ export class DockerRuntime implements Runtime {
     }
     return new RuntimeError('RUNTIME_ERROR', `${action}: ${e.message ?? String(err)}`, { cause: err });
   }
+}
+
+/**
+ * The Engine API takes `since`/`until` as unix seconds (`1700000000` or `1700000000.123000000`), not
+ * RFC 3339 (the docker CLI converts); the Runtime interface speaks ISO-8601 like everywhere else.
+ */
+export function engineTime(time: string | undefined): string | undefined {
+  if (time === undefined || /^\d+(\.\d+)?$/.test(time)) return time;
+  const ms = Date.parse(time);
+  if (Number.isNaN(ms)) return time;
+  return `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1e6).padStart(9, '0')}`;
 }
 
 /** `registry:5000/a/b:tag` → name + tag; `name@sha256:…` keeps the digest in the name. */
