@@ -3,15 +3,14 @@
  * berth's loader and checks the asserted values, lengths, absent/present keys and error substrings.
  * Deliberate differences are listed in EXCEPTIONS.md and exceptions/loader.json.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { BerthError } from '../../src/api/errors.js';
 import { loadModel, type ModelOptions } from '../../src/compose/load.js';
-import { CORPUS, exceptionsFor, report } from './corpus.js';
+import { CORPUS, caseFolders, runConformance } from './corpus.js';
 
 const root = join(CORPUS, 'loader');
-const exceptions = exceptionsFor('loader');
 
 interface Expect {
   source: string;
@@ -36,10 +35,7 @@ interface Expect {
   present?: Array<Array<string | number>>;
 }
 
-const cases = readdirSync(root, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && d.name !== 'testdata' && d.name !== 'other-fixtures')
-  .map((d) => d.name)
-  .sort();
+const cases = caseFolders('loader', ['testdata', 'other-fixtures']);
 
 function at(value: unknown, path: Array<string | number>): { found: boolean; value: unknown } {
   let cur: any = value;
@@ -59,9 +55,6 @@ function substituteWorkdir(v: unknown, workdir: string): unknown {
   }
   return v;
 }
-
-let passed = 0;
-let failed = 0;
 
 function run(name: string): void {
   const dir = join(root, name);
@@ -128,25 +121,4 @@ function run(name: string): void {
   for (const path of e.present ?? []) expect(at(project, path).found, `${path.join('.')} present`).toBe(true);
 }
 
-describe('compose-go loader conformance', () => {
-  for (const name of cases) {
-    const why = exceptions.get(name);
-    if (why) {
-      it(`${name} (exception: ${why})`, () => {
-        // Listed in EXCEPTIONS.md; run anyway so a fix is noticed: it must still fail the same way.
-        expect(() => run(name)).toThrow();
-      });
-      continue;
-    }
-    it(name, () => {
-      try {
-        run(name);
-        passed++;
-      } catch (err) {
-        failed++;
-        throw err;
-      }
-    });
-  }
-  afterAll(() => report('loader', passed, failed, exceptions.size, cases.length));
-});
+runConformance('loader', cases, run);

@@ -4,49 +4,23 @@
  * base, merges (and, for "merge+unicity", enforces unicity) and deep-compares with the expected tree
  * (mapping key order ignored, sequence order kept).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { mergeModels } from '../../src/compose/merge.js';
 import { applyResets } from '../../src/compose/reset.js';
 import { enforceUnicity } from '../../src/compose/unicity.js';
-import { type Dict, parseYaml } from '../../src/compose/yaml.js';
-import { CORPUS, exceptionsFor, report } from './corpus.js';
+import { CORPUS, caseFolders, parseFirstDocument, runConformance } from './corpus.js';
 
 const dir = join(CORPUS, 'merge');
-const exceptions = exceptionsFor('merge');
-const cases = readdirSync(dir, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort();
 
-function parse(file: string): { value: Dict; resetPaths: string[] } {
-  const [doc] = parseYaml(readFileSync(file, 'utf8'), file);
-  return { value: (doc?.value ?? {}) as Dict, resetPaths: doc?.resetPaths ?? [] };
-}
-
-let passed = 0;
-let failed = 0;
-let excepted = 0;
-
-describe('conformance merge', () => {
-  it.each(cases)('%s', (name) => {
-    if (exceptions.has(name)) {
-      excepted++;
-      return;
-    }
-    failed++;
-    const caseDir = join(dir, name);
-    const meta = JSON.parse(readFileSync(join(caseDir, 'meta.json'), 'utf8')) as { operation: string };
-    const base = parse(join(caseDir, 'base.yaml')).value;
-    const override = parse(join(caseDir, 'override.yaml'));
-    applyResets(base, override.resetPaths);
-    let actual = mergeModels(base, override.value);
-    if (meta.operation === 'merge+unicity') actual = enforceUnicity(actual);
-    expect(actual).toEqual(parse(join(caseDir, 'expected.yaml')).value);
-    failed--;
-    passed++;
-  });
-
-  afterAll(() => report('merge', passed, failed, excepted, cases.length));
+runConformance('merge', caseFolders('merge'), (name) => {
+  const caseDir = join(dir, name);
+  const meta = JSON.parse(readFileSync(join(caseDir, 'meta.json'), 'utf8')) as { operation: string };
+  const base = parseFirstDocument(join(caseDir, 'base.yaml')).value;
+  const override = parseFirstDocument(join(caseDir, 'override.yaml'));
+  applyResets(base, override.resetPaths);
+  let actual = mergeModels(base, override.value);
+  if (meta.operation === 'merge+unicity') actual = enforceUnicity(actual);
+  expect(actual).toEqual(parseFirstDocument(join(caseDir, 'expected.yaml')).value);
 });
