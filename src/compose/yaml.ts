@@ -15,19 +15,20 @@
  * prove the result identical. Positions are only computed (by the exact parser) when first asked for.
  */
 
+import { createRequire } from 'node:module';
 import { Schema as JsYamlSchema, Type as JsYamlType, loadAll as jsYamlLoadAll } from 'js-yaml';
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  type Node as YamlNode,
-} from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { ComposeError, type YamlPath } from '../api/errors.js';
+
+/**
+ * The `yaml` library (exact parsing and positions) loads only when the fast path steps aside or an
+ * error needs a position: most loads never need it, and it costs ~40 ms of start-up.
+ */
+let yamlModule: typeof import('yaml') | undefined;
+function yamlLib(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
+}
 
 export type Dict = Record<string, any>;
 
@@ -113,8 +114,8 @@ export function parseYaml(text: string, file: string, options: ParseOptions = {}
  * is the reference; {@link parseYaml} takes a faster path when it can prove the result is the same.
  */
 export function parseYamlExact(text: string, file: string, options: ParseOptions = {}): ParsedDocument[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
+  const lineCounter = new (yamlLib().LineCounter)();
+  const docs = yamlLib().parseAllDocuments(text, {
     lineCounter,
     uniqueKeys: false, // checked below, with go-yaml's message
     merge: false, // `<<` handled below, with `!reset` awareness
@@ -215,7 +216,7 @@ class Walker {
     }
     if (tag === OVERRIDE) this.resetPaths.push(dotted(path));
 
-    if (isAlias(node)) {
+    if (yamlLib().isAlias(node)) {
       const target = node.resolve(this.doc) as YamlNode | undefined;
       if (!target) this.fail(`unknown anchor '${node.source}' referenced`, node, path);
       const startedAt = this.active.get(target);
@@ -245,7 +246,7 @@ class Walker {
   }
 
   private convertContent(node: YamlNode, path: YamlPath): unknown {
-    if (isScalar(node)) {
+    if (yamlLib().isScalar(node)) {
       const tag = (node as { tag?: string }).tag;
       if ((tag === OVERRIDE || tag === RESET) && typeof node.value === 'string' && node.type === 'PLAIN') {
         // A custom tag leaves the scalar unresolved: resolve it as the core schema would.
@@ -257,7 +258,7 @@ class Walker {
       }
       return node.value;
     }
-    if (isSeq(node)) {
+    if (yamlLib().isSeq(node)) {
       const out: unknown[] = [];
       node.items.forEach((item, i) => {
         const childPath = [...path, out.length];
@@ -268,7 +269,7 @@ class Walker {
       });
       return out;
     }
-    if (isMap(node)) return this.convertMap(node, path);
+    if (yamlLib().isMap(node)) return this.convertMap(node, path);
     if (node === null || node === undefined) return null;
     this.fail('unsupported YAML node', node, path);
   }
@@ -278,7 +279,7 @@ class Walker {
     const seen = new Map<string, number>();
     const merges: YamlNode[] = [];
     for (const pair of node.items) {
-      if (!isPair(pair)) continue;
+      if (!yamlLib().isPair(pair)) continue;
       const keyNode = pair.key as YamlNode | null;
       const key = this.keyString(keyNode, path);
       const kp = this.pos(keyNode as any);
@@ -290,7 +291,7 @@ class Walker {
         ]);
       }
       seen.set(key, kp?.line ?? 0);
-      if (key === '<<' && !(isScalar(keyNode) && keyNode.type !== 'PLAIN')) {
+      if (key === '<<' && !(yamlLib().isScalar(keyNode) && keyNode.type !== 'PLAIN')) {
         merges.push(pair.value as YamlNode);
         continue;
       }
@@ -309,15 +310,15 @@ class Walker {
   /** `<<: *a` or `<<: [*a, *b]`: fill keys not set explicitly; earlier sources win. */
   private applyMerge(out: Dict, value: YamlNode, path: YamlPath, explicit: Map<string, number>): void {
     const sources: YamlNode[] = [];
-    const target = isAlias(value) ? (value.resolve(this.doc) as YamlNode) : value;
-    if (isSeq(target)) {
+    const target = yamlLib().isAlias(value) ? (value.resolve(this.doc) as YamlNode) : value;
+    if (yamlLib().isSeq(target)) {
       for (const item of target.items) sources.push(item as YamlNode);
     } else {
       sources.push(value);
     }
     for (const src of sources) {
-      const resolved = isAlias(src) ? (src.resolve(this.doc) as YamlNode) : src;
-      if (!isMap(resolved)) {
+      const resolved = yamlLib().isAlias(src) ? (src.resolve(this.doc) as YamlNode) : src;
+      if (!yamlLib().isMap(resolved)) {
         this.fail('map merge requires map or sequence of maps as the value', src, path);
       }
       const v = this.convert(src, path) as Dict | undefined;
@@ -332,10 +333,10 @@ class Walker {
 
   private keyString(keyNode: YamlNode | null, path: YamlPath): string {
     let key: unknown = null;
-    if (isScalar(keyNode)) key = keyNode.value;
-    else if (isAlias(keyNode)) {
+    if (yamlLib().isScalar(keyNode)) key = keyNode.value;
+    else if (yamlLib().isAlias(keyNode)) {
       const t = keyNode.resolve(this.doc);
-      if (isScalar(t)) key = t.value;
+      if (yamlLib().isScalar(t)) key = t.value;
     } else if (keyNode !== null) {
       this.fail(`non-string key ${where(path)}`, keyNode, path);
     }

@@ -325,6 +325,9 @@ export interface RuntimeEvent {
 }
 
 export interface Runtime {
+  /** Where the engine is (`unix:///var/run/docker.sock`, `tcp://…`, the builtin state dir), known
+   * without a call: it scopes the per-project lock. */
+  readonly address: string;
   info(signal?: AbortSignal): Promise<RuntimeInfo>;
 
   inspectImage(ref: string, signal?: AbortSignal): Promise<ImageInfo | undefined>;

@@ -28,9 +28,8 @@ export async function withEngine<T>(
 ): Promise<T> {
   const { runtime, owned } = await openRuntime(options);
   try {
-    const info = lock ? await runtime.info(options.signal) : undefined;
-    const held = info
-      ? await acquireProjectLock(lockPath(info.endpoint, projectName, options.env ?? process.env), {
+    const held = lock
+      ? await acquireProjectLock(lockPath(runtime.address, projectName, options.env ?? process.env), {
           signal: options.signal,
           onWait: (pid) =>
             options.onEvent?.({

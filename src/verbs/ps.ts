@@ -50,6 +50,11 @@ export function compareSummaries(a: ContainerSummary, b: ContainerSummary): numb
   return a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0;
 }
 
+/** Every container, summarized and sorted. */
+export function summarizeAll(containers: readonly ContainerInfo[]): ContainerSummary[] {
+  return containers.map(summarize).sort(compareSummaries);
+}
+
 export async function listProjectContainers(
   runtime: Runtime,
   projectName: string,

@@ -14,7 +14,7 @@ import { planUp } from '../reconcile/reconcile.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { withEngine } from './engine.js';
 import { ensureImages } from './images.js';
-import { listProjectContainers } from './ps.js';
+import { listProjectContainers, summarizeAll } from './ps.js';
 
 function isTrue(v: string | undefined): boolean {
   return v !== undefined && /^(1|t|true|y|yes)$/i.test(v);
@@ -105,7 +105,12 @@ export async function up(project: Project, options: UpOptions = {}): Promise<UpR
     if (options.wait && !options.noStart) {
       await waitRunning(runtime, project, services, options, deadline);
     }
-    return { plan, containers: await listProjectContainers(runtime, project.name, { all: true }) };
+    // A no-op up changed nothing: what was observed is what there is, so no further list call.
+    const containers =
+      plan.operations.length === 0
+        ? summarizeAll([...Object.values(observed.containers).flat(), ...observed.oneOffs])
+        : await listProjectContainers(runtime, project.name, { all: true });
+    return { plan, containers };
   });
 }
 

@@ -30,6 +30,8 @@ const unsupported = (call: string) => () => {
 };
 
 export class FakeRuntime implements Runtime {
+  readonly address = 'fake://';
+
   containers: ContainerInfo[];
   networks: NetworkInfo[];
   volumes: VolumeInfo[];

@@ -80,6 +80,10 @@ export function labelFilters(filter: ListFilter | undefined, extra: Record<strin
 }
 
 export class DockerRuntime implements Runtime {
+  get address(): string {
+    return this.endpoint.host;
+  }
+
   readonly client: EngineClient;
 
   constructor(client: EngineClient) {
