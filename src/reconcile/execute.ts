@@ -5,6 +5,7 @@
  * container as it is at that moment. No rollback: the first failure stops new operations, those
  * running finish, and the error is thrown; the next `up` converges from whatever state is left.
  */
+import { setMaxListeners } from 'node:events';
 import { BerthError, RuntimeError } from '../api/errors.js';
 import { type EventSink, type ResourceKind, resourceEvent, warningEvent } from '../api/events.js';
 import type { Project } from '../compose/model.js';
@@ -99,6 +100,8 @@ function nameOf(op: Operation): string {
 /** Runs `plan`; resolves when every operation is done, rejects with the first failure. */
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<void> {
   const { runtime, signal } = options;
+  // Every running operation listens on the one signal: dozens at once is expected, not a leak.
+  if (signal) setMaxListeners(0, signal);
   const emit = options.onEvent ?? (() => {});
   const table = new ContainerTable(options.observed);
   /** Operation resource → id of the container this plan created for it. */
