@@ -17,7 +17,8 @@ export interface WaitTarget {
 /** How often health is polled: small, because a health chain's latency adds up link by link. */
 const POLL_MS = 100;
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
