@@ -19,6 +19,11 @@ export interface DownOptions {
   removeOrphans?: boolean;
   /** Only these services and the services that depend on them; networks and volumes are kept. */
   services?: string[];
+  /**
+   * `-t`: with 0 there is no grace to give, so a running container is force-removed in one call (the
+   * engine kills it) instead of a stop then a remove: half the engine calls, and no stop round trip.
+   */
+  timeoutSeconds?: number;
 }
 
 export function planDown(
@@ -49,7 +54,7 @@ export function planDown(
     const ids: string[] = [];
     for (const c of observed.containers[service] ?? []) {
       if (!known(c)) continue;
-      ids.push(stopAndRemove(b, c, '', after, options.volumes === true));
+      ids.push(stopAndRemove(b, c, '', after, options));
     }
     removed.set(service, ids);
     allRemovals.push(...ids);
@@ -63,7 +68,7 @@ export function planDown(
   ].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   b.plan.orphans = orphans.map((c) => c.name);
   if (options.removeOrphans) {
-    for (const c of orphans) allRemovals.push(stopAndRemove(b, c, 'orphan', [], options.volumes === true));
+    for (const c of orphans) allRemovals.push(stopAndRemove(b, c, 'orphan', [], options));
   }
 
   if (options.services === undefined || options.services.length === 0) {
@@ -107,20 +112,21 @@ function stopAndRemove(
   c: ObservedContainer,
   cause: string,
   after: string[],
-  volumes: boolean,
+  options: DownOptions,
 ): string {
   const resource = c.number > 0 ? containerResource(c.service, c.number) : `container:${c.name}`;
   const container = { service: c.service, number: c.number, name: c.name, id: c.id };
-  const deps = needsStop(c)
-    ? [b.add({ type: 'StopContainer', resource, cause, dependsOn: after, container })]
-    : after;
+  const deps =
+    needsStop(c) && options.timeoutSeconds !== 0
+      ? [b.add({ type: 'StopContainer', resource, cause, dependsOn: after, container })]
+      : after;
   return b.add({
     type: 'RemoveContainer',
     resource,
     cause,
     dependsOn: deps,
     container,
-    ...(volumes && { removeVolumes: true }),
+    ...(options.volumes === true && { removeVolumes: true }),
   });
 }
 
