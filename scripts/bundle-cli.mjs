@@ -9,7 +9,6 @@
 // runs, which Node 20 offers for nothing else (module.enableCompileCache() is Node ≥ 22).
 //
 // The library (`import … from 'berth'`) is not bundled: it stays tsc's ESM output in dist/.
-// dockerode stays external: it is loaded lazily, only for builds.
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,7 +21,6 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['dockerode'],
   // import() of a built-in becomes require(): a vm.Script has no module loader for import().
   supported: { 'dynamic-import': false },
   // `import.meta.url` has no meaning in CommonJS: the injected shim gives the bundle's own URL, so

@@ -50,7 +50,21 @@ export type ErrorCode =
   /** `up --wait`: services were not running/healthy within the timeout. */
   | 'WAIT_TIMEOUT'
   /** A feature the file uses that berth does not support yet (said plainly, never ignored). */
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  /** A registry refused the credentials (wrong password, none given where required). */
+  | 'REGISTRY_AUTH'
+  /** An image build failed (a Dockerfile step, a missing base image, an unreadable context). */
+  | 'BUILD_FAILED'
+  /** `exec`/`cp`: the service has no (running) container to work in. */
+  | 'SERVICE_NOT_RUNNING'
+  /** Image content fails verification: a digest or diff_id mismatch, a malformed manifest, config or tar. */
+  | 'IMAGE_CORRUPT'
+  /** A layer tries to write outside its root (`..`, absolute path, through a symlink or hard link). */
+  | 'IMAGE_LAYER_UNSAFE'
+  /** An image reference does not follow the distribution/reference grammar. */
+  | 'INVALID_REFERENCE'
+  /** A registry answered with an error other than auth or not-found (5xx after retries, protocol error). */
+  | 'REGISTRY_ERROR';
 
 /** A path into the YAML model, e.g. `['services', 'web', 'ports', 0]`. */
 export type YamlPath = ReadonlyArray<string | number>;

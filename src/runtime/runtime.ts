@@ -52,6 +52,10 @@ export interface ImageInfo {
   labels: Record<string, string>;
   created?: string;
   size?: number;
+  /** `os/architecture[/variant]`, e.g. `linux/amd64`, when the engine reports it. */
+  platform?: string;
+  /** When the image was last tagged here (pulled, built, tagged): what `pull_policy: daily` ages. */
+  lastTagTime?: string;
   /** From the image config: what a container gets when the service does not say. */
   config?: {
     entrypoint?: string[];
@@ -214,6 +218,10 @@ export interface ContainerSpec {
   init?: boolean;
   tty?: boolean;
   stdinOpen?: boolean;
+  /** Close the container's stdin once the first attached client closes it (`run -i`). */
+  stdinOnce?: boolean;
+  /** The engine removes the container when it exits (`run --rm`). */
+  autoRemove?: boolean;
   privileged?: boolean;
   readOnly?: boolean;
   capAdd?: string[];
@@ -266,6 +274,8 @@ export interface ContainerInfo {
   /** `healthy`, `unhealthy`, `starting`, or undefined without a healthcheck. */
   health?: 'healthy' | 'unhealthy' | 'starting';
   exitCode?: number;
+  /** How many times the restart policy restarted it (inspect only; lists do not carry it). */
+  restartCount?: number;
   /** Human status, e.g. `Up 3 seconds (healthy)`. */
   status: string;
   created: string;
@@ -307,6 +317,48 @@ export interface ExecSpec {
   stderr?: NodeJS.WritableStream;
   detach?: boolean;
   signal?: AbortSignal;
+  /** With `tty`: the terminal size to start with. */
+  ttySize?: TtySize;
+  /** Called once the process runs (not with `detach`), with the id `resizeExec` takes. */
+  onStart?: (execId: string) => void;
+}
+
+/** A terminal's size in character cells. */
+export interface TtySize {
+  rows: number;
+  cols: number;
+}
+
+/** What `attachContainer` connects the container's stdio to. */
+export interface AttachSpec {
+  /** Sent to the container's stdin (it must have been created with `stdinOpen`); its end half-closes. */
+  stdin?: NodeJS.ReadableStream;
+  /** Undefined: that stream is not attached. */
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** The container was created with a TTY: its output is one raw stream (all of it to `stdout`). */
+  tty?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface AttachHandle {
+  /** Resolves once the container's output ends (it exited, or the connection was closed). */
+  done: Promise<void>;
+  /** Stops pumping and closes the connection (the container keeps running). */
+  close(): void;
+}
+
+/** A path inside a container (`docker cp`'s stat). */
+export interface ContainerPathStat {
+  name: string;
+  size: number;
+  /** Permission bits (`0o755`). */
+  mode: number;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  /** ISO-8601. */
+  mtime?: string;
+  /** The link's target, for a symlink. */
+  linkTarget?: string;
 }
 
 export interface ExecResult {
@@ -322,6 +374,52 @@ export interface RuntimeEvent {
   id: string;
   attributes: Record<string, string>;
   time: string;
+  /** Nanoseconds since the epoch, when the runtime records them (`time` has milliseconds only). */
+  timeNano?: bigint;
+}
+
+/** The processes of a container, as `ps` lists them inside its PID namespace (`docker top`). */
+export interface ProcessList {
+  /** Column titles, e.g. `UID PID PPID C STIME TTY TIME CMD`. */
+  titles: string[];
+  /** One row per process, one cell per title. */
+  processes: string[][];
+}
+
+/** Raw CPU counters of one reading (nanoseconds). */
+export interface CpuCounters {
+  /** CPU time the container used. */
+  totalUsage: number;
+  /** CPU time of the whole host; absent when the runtime does not know it (e.g. a stopped container). */
+  systemUsage?: number;
+  onlineCpus?: number;
+  /** Number of per-CPU counters, the fallback for `onlineCpus` on old kernels. */
+  perCpuCount?: number;
+}
+
+/**
+ * One resource-usage sample of a container: counters as the engine reports them (Linux cgroups), with
+ * the previous CPU reading so a CPU percentage can be computed from the deltas (`docker stats`).
+ */
+export interface ContainerStats {
+  id: string;
+  name: string;
+  /** When the sample was read (ISO-8601). */
+  read?: string;
+  cpu: CpuCounters;
+  /** The reading before `cpu` (about a second earlier); zeros when there was none. */
+  precpu: CpuCounters;
+  memory: {
+    usage?: number;
+    limit?: number;
+    /** cgroup memory.stat counters (`inactive_file`, `total_inactive_file`, `cache`…). */
+    stats?: Record<string, number>;
+  };
+  /** Interface name → bytes received/sent. */
+  networks: Record<string, { rxBytes: number; txBytes: number }>;
+  /** Block I/O entries (`io_service_bytes_recursive`): operation (`read`, `write`, `Read`…) and bytes. */
+  blockIo: Array<{ op: string; value: number }>;
+  pids?: number;
 }
 
 export interface Runtime {
@@ -380,14 +478,52 @@ export interface Runtime {
   /** Resolves with the exit code once the condition holds. */
   waitContainer(
     id: string,
-    options?: { condition?: 'not-running' | 'next-exit' | 'removed'; signal?: AbortSignal },
+    options?: {
+      condition?: 'not-running' | 'next-exit' | 'removed';
+      signal?: AbortSignal;
+      /** Called once the engine has registered the wait: a `next-exit` wait set up before a start
+       * cannot miss an exit that follows quickly. */
+      onWaiting?: () => void;
+    },
   ): Promise<{ exitCode: number }>;
   /** Ends without an error when `options.signal` aborts (stopping a follow is not a failure). */
   logs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
   /** Resolves once the process exits (exit code -1 with `detach`: it is still running). */
   exec(id: string, spec: ExecSpec): Promise<ExecResult>;
-  /** Ends without an error when `filter.signal` aborts. */
-  events(filter?: ListFilter & { since?: string; signal?: AbortSignal }): AsyncIterable<RuntimeEvent>;
+  /** Changes the TTY size of a running exec (the id `ExecSpec.onStart` received). */
+  resizeExec(execId: string, size: TtySize): Promise<void>;
+  /** Connects to a container's stdio; resolves once connected (start the container after that). */
+  attachContainer(id: string, spec: AttachSpec): Promise<AttachHandle>;
+  /** Changes the TTY size of a container created with `tty`. */
+  resizeContainer(id: string, size: TtySize): Promise<void>;
+  /** What is at `path` in the container (running or not); undefined when nothing is. */
+  statContainerPath(id: string, path: string, signal?: AbortSignal): Promise<ContainerPathStat | undefined>;
+  /** A tar stream of `path` in the container (its last element is the entries' top name). */
+  getArchive(
+    id: string,
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<{ stat: ContainerPathStat; content: NodeJS.ReadableStream }>;
+  /** Extracts a tar stream into the existing directory `path` of the container. */
+  putArchive(
+    id: string,
+    path: string,
+    content: NodeJS.ReadableStream,
+    options?: { copyUIDGID?: boolean; noOverwriteDirNonDir?: boolean; signal?: AbortSignal },
+  ): Promise<void>;
+  /** Ends without an error when `filter.signal` aborts, and at `until` when given. */
+  events(
+    filter?: ListFilter & { since?: string; until?: string; signal?: AbortSignal },
+  ): AsyncIterable<RuntimeEvent>;
+  /** The running processes of a container (`psArgs`: options for `ps`, default `-ef`). */
+  topContainer(id: string, options?: { psArgs?: string; signal?: AbortSignal }): Promise<ProcessList>;
+  /**
+   * One resource-usage sample, with `precpu` filled in (the runtime takes two readings about a second
+   * apart, as `docker stats --no-stream` does), so it can take that long.
+   */
+  statsContainer(id: string, options?: { signal?: AbortSignal }): Promise<ContainerStats>;
+  /** A sample about every second until the container stops (the iteration ends) or `signal` aborts. */
+  streamStats(id: string, options?: { signal?: AbortSignal }): AsyncIterable<ContainerStats>;
 
   /** Releases sockets / handles. */
   close(): Promise<void>;

@@ -109,7 +109,17 @@ export class FakeRuntime implements Runtime {
   waitContainer = unsupported('waitContainer');
   logs = unsupported('logs');
   exec = unsupported('exec');
+  resizeExec = unsupported('resizeExec');
+  attachContainer = unsupported('attachContainer');
+  resizeContainer = unsupported('resizeContainer');
+  statContainerPath = unsupported('statContainerPath');
+  getArchive = unsupported('getArchive');
+  putArchive = unsupported('putArchive');
   events = unsupported('events');
+  // Typed as the interface's, so a test can assign its own.
+  topContainer: Runtime['topContainer'] = unsupported('topContainer');
+  statsContainer: Runtime['statsContainer'] = unsupported('statsContainer');
+  streamStats: Runtime['streamStats'] = unsupported('streamStats');
 
   async close(): Promise<void> {}
 }

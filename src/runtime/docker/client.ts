@@ -1,8 +1,8 @@
 /**
- * A small Engine API client on node:http with one keep-alive agent. The hot paths (ping, list,
- * inspect, create, start, stop) go through here instead of dockerode: loading dockerode costs
- * ~0.3 s (it pulls gRPC, protobuf and ssh2), more than the whole no-op `up` budget. dockerode is
- * loaded lazily only for builds (see docker-runtime.ts).
+ * A small Engine API client on node:http with one keep-alive agent: every call of the docker adapter
+ * goes through here. berth started on dockerode and left it: loading it costs ~0.3 s (it pulls gRPC,
+ * protobuf and ssh2), more than the whole no-op `up` budget, and builds need control over the context
+ * tar (`.dockerignore`, `dockerfile_inline`, Dockerfiles outside the context) that it does not give.
  */
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';

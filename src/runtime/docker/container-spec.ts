@@ -23,6 +23,7 @@ export function containerCreatePlan(spec: ContainerSpec): CreatePlan {
 
   const hostConfig = compact({
     NetworkMode: spec.networkMode ?? firstNetwork,
+    AutoRemove: spec.autoRemove,
     Binds: binds.length > 0 ? binds : undefined,
     VolumesFrom: spec.volumesFrom && spec.volumesFrom.length > 0 ? spec.volumesFrom : undefined,
     Mounts: mounts.length > 0 ? mounts : undefined,
@@ -88,6 +89,7 @@ export function containerCreatePlan(spec: ContainerSpec): CreatePlan {
     Healthcheck: spec.healthcheck ? healthcheckBody(spec.healthcheck) : undefined,
     Tty: spec.tty,
     OpenStdin: spec.stdinOpen,
+    StdinOnce: spec.stdinOnce,
     // Compose attaches stdin only for interactive services; stdout/stderr always (logs need them).
     AttachStdin: spec.stdinOpen ? true : undefined,
     AttachStdout: true,

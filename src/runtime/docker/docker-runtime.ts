@@ -1,15 +1,19 @@
 /**
  * The Runtime over any Docker Engine API endpoint. JSON calls go through EngineClient (node:http,
- * keep-alive); dockerode is imported lazily and only to build images (its context packing honours
- * .dockerignore), because loading it costs more than a whole no-op `up`.
+ * keep-alive), builds too: the context tar is berth's own (build-context.ts, .dockerignore as the docker
+ * CLI reads it). Registry credentials come from the docker config (auth.ts) unless a call passes some.
  */
-import { readdir } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { RuntimeError } from '../../api/errors.js';
 import type {
+  AttachHandle,
+  AttachSpec,
   BuildSpec,
   ContainerInfo,
+  ContainerPathStat,
   ContainerSpec,
+  ContainerStats,
+  CpuCounters,
   Credentials,
   EndpointSpec,
   ExecResult,
@@ -20,17 +24,21 @@ import type {
   LogOptions,
   NetworkInfo,
   NetworkSpec,
+  ProcessList,
   Progress,
   Runtime,
   RuntimeEvent,
   RuntimeInfo,
+  TtySize,
   VolumeInfo,
   VolumeSpec,
 } from '../runtime.js';
+import { getArchive, putArchive, statContainerPath } from './archive.js';
 import { EngineClient, unreachable } from './client.js';
 import { containerCreatePlan, endpointBody, networkCreateBody } from './container-spec.js';
 import { type DockerEndpoint, resolveDockerEndpoint } from './endpoint.js';
 import { abortedError, engineError, isAbortError } from './errors.js';
+import { attachContainer, pumpHijacked, resizeTty } from './hijack.js';
 import {
   containerFromInspect,
   containerFromList,
@@ -39,7 +47,7 @@ import {
   runtimeEvent,
   volumeInfo,
 } from './inspect.js';
-import { type Chunk, demultiplex, jsonMessages, logLines, rawStdout } from './streams.js';
+import { demultiplex, jsonMessages, logLines, rawStdout } from './streams.js';
 
 const EVENT_TYPES = new Set(['container', 'network', 'volume', 'image']);
 
@@ -68,7 +76,7 @@ export async function createDockerRuntime(options: CreateDockerRuntimeOptions = 
     // Something answered but not as an engine (wrong port, a proxy, a TLS mismatch).
     throw unreachable(endpoint, err);
   }
-  return new DockerRuntime(client);
+  return new DockerRuntime(client, { env: options.env, home: options.home });
 }
 
 /** Engine API `filters` JSON from a ListFilter (labels as `k=v` or `k`). */
@@ -86,8 +94,12 @@ export class DockerRuntime implements Runtime {
 
   readonly client: EngineClient;
 
-  constructor(client: EngineClient) {
+  /** Where registry credentials are looked up (DOCKER_CONFIG, ~/.docker/config.json). */
+  private readonly authOptions: { env?: Record<string, string | undefined>; home?: string };
+
+  constructor(client: EngineClient, auth: { env?: Record<string, string | undefined>; home?: string } = {}) {
     this.client = client;
+    this.authOptions = auth;
   }
 
   get endpoint(): DockerEndpoint {
@@ -127,6 +139,7 @@ export class DockerRuntime implements Runtime {
     } = {},
   ): Promise<void> {
     const { name, tag } = splitReference(ref);
+    const credentials = options.credentials ?? (await this.credentialsFor(ref));
     let res: IncomingMessage;
     try {
       res = await this.client.stream('POST', '/images/create', {
@@ -135,12 +148,14 @@ export class DockerRuntime implements Runtime {
           tag: tag ?? (name.includes('@') ? undefined : 'latest'),
           platform: options.platform,
         },
-        headers: { 'X-Registry-Auth': registryAuth(options.credentials) },
+        headers: { 'X-Registry-Auth': registryAuth(credentials) },
         signal: options.signal,
         image: true,
         action: `pull ${ref}`,
       });
     } catch (err) {
+      const denied = registryAuthError(err, ref);
+      if (denied) throw denied;
       // Unknown name, no access, registry unreachable: all mean the image cannot be had.
       if (err instanceof RuntimeError && err.code === 'RUNTIME_ERROR') {
         throw new RuntimeError('IMAGE_NOT_FOUND', err.message, {
@@ -150,7 +165,11 @@ export class DockerRuntime implements Runtime {
       }
       throw err;
     }
-    await this.progress(res, `pull ${ref}`, options.onProgress, options.signal, true);
+    try {
+      await this.progress(res, `pull ${ref}`, options.onProgress, options.signal, true);
+    } catch (err) {
+      throw registryAuthError(err, ref) ?? err;
+    }
   }
 
   async pushImage(
@@ -158,67 +177,93 @@ export class DockerRuntime implements Runtime {
     options: { credentials?: Credentials; onProgress?: (p: Progress) => void; signal?: AbortSignal } = {},
   ): Promise<void> {
     const { name, tag } = splitReference(ref);
-    const res = await this.client.stream('POST', `/images/${encodeURIComponent(name)}/push`, {
-      query: { tag },
-      // The engine requires the header even for anonymous pushes.
-      headers: { 'X-Registry-Auth': registryAuth(options.credentials) },
-      signal: options.signal,
-      image: true,
-      action: `push ${ref}`,
-    });
-    await this.progress(res, `push ${ref}`, options.onProgress, options.signal, false);
+    const credentials = options.credentials ?? (await this.credentialsFor(ref));
+    try {
+      const res = await this.client.stream('POST', `/images/${encodeURIComponent(name)}/push`, {
+        query: { tag },
+        // The engine requires the header even for anonymous pushes.
+        headers: { 'X-Registry-Auth': registryAuth(credentials) },
+        signal: options.signal,
+        image: true,
+        action: `push ${ref}`,
+      });
+      await this.progress(res, `push ${ref}`, options.onProgress, options.signal, false);
+    } catch (err) {
+      throw registryAuthError(err, ref) ?? err;
+    }
+  }
+
+  /** The docker config's credentials for the registry of `ref` (auth.ts); undefined = anonymous. */
+  private async credentialsFor(ref: string): Promise<Credentials | undefined> {
+    const { credentialsForImage } = await import('./auth.js');
+    return credentialsForImage(ref, this.authOptions);
   }
 
   async buildImage(
     spec: BuildSpec,
     options: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {},
   ): Promise<string> {
-    if (spec.dockerfileInline !== undefined) {
+    const action = `build ${spec.tags[0] ?? spec.context}`;
+    const { dockerfileInContext, listContext, readDockerfile } = await import('../build-context.js');
+    const { contextTar } = await import('./build-context.js');
+    let entries: Awaited<ReturnType<typeof listContext>>;
+    let dockerfileText: string;
+    try {
+      entries = await listContext(spec, options.signal);
+      dockerfileText = await readDockerfile(spec);
+    } catch (err) {
+      if (options.signal?.aborted) throw abortedError(action, err);
       throw new RuntimeError(
         'RUNTIME_ERROR',
-        'dockerfile_inline is not supported by the docker runtime yet',
-        {
-          hint: 'write the Dockerfile into the build context and use `dockerfile:`',
-        },
+        `${action}: cannot read the build context ${spec.context}: ${(err as Error).message}`,
+        { cause: err },
       );
     }
-    const action = `build ${spec.tags[0] ?? spec.context}`;
-    const docker = await this.dockerode();
-    let entries: string[];
-    try {
-      entries = await readdir(spec.context);
-    } catch (err) {
-      throw new RuntimeError('RUNTIME_ERROR', `${action}: cannot read the build context ${spec.context}`, {
-        cause: err,
-      });
+    // An inline Dockerfile, or one outside the context, travels in the tar under a generated name.
+    let dockerfile = dockerfileInContext(spec);
+    const generated: Array<{ path: string; content: string }> = [];
+    if (spec.dockerfileInline !== undefined || dockerfile === '..' || dockerfile.startsWith('../')) {
+      const { createHash } = await import('node:crypto');
+      dockerfile = `.berth-dockerfile-${createHash('sha256').update(dockerfileText).digest('hex').slice(0, 12)}`;
+      generated.push({ path: dockerfile, content: dockerfileText });
+      // Listed in .dockerignore so the engine drops it after reading it, and `COPY .` never copies it
+      // (the docker CLI's AddDockerfileToBuildContext does the same).
+      const ignore = entries.find((e) => e.path === '.dockerignore' && e.type === 'file');
+      const { readFile } = await import('node:fs/promises');
+      const previous = ignore ? await readFile(ignore.abs, 'utf8') : '';
+      entries = entries.filter((e) => e !== ignore);
+      generated.push({ path: '.dockerignore', content: `${previous}\n${dockerfile}\n` });
     }
-    let res: IncomingMessage;
-    try {
-      const query: Record<string, unknown> = {
+    const { authConfigBody, credentialsForBuild } = await import('./auth.js');
+    const registries = await credentialsForBuild(dockerfileText, this.authOptions);
+    const registryConfig = Object.fromEntries(
+      Object.entries(registries).map(([k, c]) => [k, authConfigBody(c)]),
+    );
+    const json = (v: unknown) => (v === undefined ? undefined : JSON.stringify(v));
+    const res = await this.client.stream('POST', '/build', {
+      query: {
         t: spec.tags,
-        dockerfile: spec.dockerfile,
-        buildargs: spec.args,
+        dockerfile,
+        buildargs: json(spec.args),
         target: spec.target,
-        labels: spec.labels,
+        labels: json(spec.labels),
         nocache: spec.noCache,
         pull: spec.pull,
         networkmode: spec.network,
-        extrahosts: spec.extraHosts?.join(','),
+        extrahosts: spec.extraHosts,
         shmsize: spec.shmSize,
-        cachefrom: spec.cacheFrom,
+        cachefrom: json(spec.cacheFrom),
         platform: spec.platform,
+        rm: true,
         // A failed step must not leave its container behind (the CLI keeps it; Compose users never want it).
         forcerm: true,
-        abortSignal: options.signal,
-      };
-      for (const k of Object.keys(query)) if (query[k] === undefined) delete query[k];
-      res = (await docker.buildImage(
-        { context: spec.context, src: entries },
-        query as any,
-      )) as unknown as IncomingMessage;
-    } catch (err) {
-      throw this.dockerodeError(err, action, options.signal);
-    }
+      },
+      body: contextTar(entries, generated),
+      contentType: 'application/x-tar',
+      headers: { 'X-Registry-Config': Buffer.from(JSON.stringify(registryConfig)).toString('base64url') },
+      signal: options.signal,
+      action,
+    });
     let id: string | undefined;
     await this.progress(res, action, options.onProgress, options.signal, false, (m) => {
       if (typeof m.aux?.ID === 'string') id = m.aux.ID;
@@ -227,7 +272,7 @@ export class DockerRuntime implements Runtime {
         if (built) id ??= built[1];
       }
     });
-    if (id === undefined) {
+    if (id === undefined || !id.startsWith('sha256:')) {
       const tagged = spec.tags[0] ? await this.inspectImage(spec.tags[0]) : undefined;
       if (!tagged) throw new RuntimeError('RUNTIME_ERROR', `${action}: the engine reported no image id`);
       id = tagged.id;
@@ -457,14 +502,32 @@ export class DockerRuntime implements Runtime {
 
   async waitContainer(
     id: string,
-    options: { condition?: 'not-running' | 'next-exit' | 'removed'; signal?: AbortSignal } = {},
+    options: {
+      condition?: 'not-running' | 'next-exit' | 'removed';
+      signal?: AbortSignal;
+      onWaiting?: () => void;
+    } = {},
   ): Promise<{ exitCode: number }> {
     const action = `wait for container ${id}`;
-    const res = await this.client.json<{ StatusCode: number; Error?: { Message?: string } | null }>(
-      'POST',
-      `/containers/${encodeURIComponent(id)}/wait`,
-      { query: { condition: options.condition }, signal: options.signal, action },
-    );
+    const request = { query: { condition: options.condition }, signal: options.signal, action };
+    const path = `/containers/${encodeURIComponent(id)}/wait`;
+    type WaitAnswer = { StatusCode: number; Error?: { Message?: string } | null };
+    let res: WaitAnswer;
+    if (options.onWaiting) {
+      // The engine registers the wait before it sends the headers (then the body at the exit).
+      const stream = await this.client.stream('POST', path, request);
+      options.onWaiting();
+      const chunks: Buffer[] = [];
+      try {
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+      } catch (err) {
+        if (options.signal?.aborted || isAbortError(err)) throw abortedError(action, err);
+        throw err;
+      }
+      res = JSON.parse(Buffer.concat(chunks).toString('utf8')) as WaitAnswer;
+    } else {
+      res = await this.client.json<WaitAnswer>('POST', path, request);
+    }
     if (res.Error?.Message) throw new RuntimeError('RUNTIME_ERROR', `${action}: ${res.Error.Message}`);
     return { exitCode: res.StatusCode };
   }
@@ -539,44 +602,22 @@ export class DockerRuntime implements Runtime {
       return { exitCode: -1 };
     }
 
-    let output: AsyncIterable<Buffer>;
-    let closeOutput: () => void;
-    if (spec.stdin) {
-      const socket = await this.client.upgrade('POST', `${execPath}/start`, {
-        body: startBody,
-        signal,
-        action,
-      });
-      spec.stdin.on('end', () => socket.end());
-      spec.stdin.pipe(socket, { end: false });
-      output = socket;
-      // After the upgrade the request's signal no longer reaches the socket: end it ourselves.
-      const onAbort = () => socket.destroy(abortedError(action));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      closeOutput = () => {
-        signal?.removeEventListener('abort', onAbort);
-        socket.destroy();
-      };
-    } else {
-      const res = await this.client.stream('POST', `${execPath}/start`, { body: startBody, signal, action });
-      output = res;
-      closeOutput = () => res.destroy();
+    // With stdin the connection is hijacked (input flows while output does); without, a plain stream.
+    const output = spec.stdin
+      ? await this.client.upgrade('POST', `${execPath}/start`, { body: startBody, signal, action })
+      : await this.client.stream('POST', `${execPath}/start`, { body: startBody, signal, action });
+    if (spec.tty && spec.ttySize) {
+      await resizeTty(this.client, `${execPath}/resize`, spec.ttySize, action, 5).catch(() => {});
     }
-
-    const collected: Record<Chunk['stream'], Buffer[]> = { stdout: [], stderr: [] };
-    try {
-      const chunks = spec.tty ? rawStdout(output) : demultiplex(output);
-      for await (const { stream, data } of chunks) {
-        const target = stream === 'stderr' ? spec.stderr : spec.stdout;
-        if (target) target.write(data);
-        else collected[stream].push(data);
-      }
-    } catch (err) {
-      if (signal?.aborted || isAbortError(err)) throw abortedError(action, err);
-      throw err;
-    } finally {
-      closeOutput();
-    }
+    spec.onStart?.(created.Id);
+    const collected = await pumpHijacked(output, {
+      stdin: spec.stdin,
+      stdout: spec.stdout,
+      stderr: spec.stderr,
+      tty: spec.tty === true,
+      signal,
+      action,
+    });
     // The stream ends when the process does; the exit code is only in the exec's inspect.
     const inspected = await this.client.json<{ ExitCode: number | null; Running: boolean }>(
       'GET',
@@ -590,15 +631,58 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  /** The engine's event stream; ends (without error) when `signal` aborts. */
+  async resizeExec(execId: string, size: TtySize): Promise<void> {
+    await resizeTty(this.client, `/exec/${encodeURIComponent(execId)}/resize`, size, `resize exec ${execId}`);
+  }
+
+  attachContainer(id: string, spec: AttachSpec): Promise<AttachHandle> {
+    return attachContainer(this.client, id, spec);
+  }
+
+  async resizeContainer(id: string, size: TtySize): Promise<void> {
+    await resizeTty(
+      this.client,
+      `/containers/${encodeURIComponent(id)}/resize`,
+      size,
+      `resize container ${id}`,
+      5,
+    );
+  }
+
+  statContainerPath(id: string, path: string, signal?: AbortSignal): Promise<ContainerPathStat | undefined> {
+    return statContainerPath(this.client, id, path, signal);
+  }
+
+  getArchive(
+    id: string,
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<{ stat: ContainerPathStat; content: NodeJS.ReadableStream }> {
+    return getArchive(this.client, id, path, signal);
+  }
+
+  putArchive(
+    id: string,
+    path: string,
+    content: NodeJS.ReadableStream,
+    options?: { copyUIDGID?: boolean; noOverwriteDirNonDir?: boolean; signal?: AbortSignal },
+  ): Promise<void> {
+    return putArchive(this.client, id, path, content, options);
+  }
+
+  /** The engine's event stream; ends (without error) when `signal` aborts, or at `until`. */
   async *events(
-    filter: ListFilter & { since?: string; signal?: AbortSignal } = {},
+    filter: ListFilter & { since?: string; until?: string; signal?: AbortSignal } = {},
   ): AsyncIterable<RuntimeEvent> {
     const { signal } = filter;
     let res: IncomingMessage;
     try {
       res = await this.client.stream('GET', '/events', {
-        query: { filters: labelFilters(filter), since: engineTime(filter.since) },
+        query: {
+          filters: labelFilters(filter),
+          since: engineTime(filter.since),
+          until: engineTime(filter.until),
+        },
         signal,
         action: 'events',
       });
@@ -609,7 +693,10 @@ export class DockerRuntime implements Runtime {
     try {
       for await (const message of jsonMessages(res)) {
         // daemon, plugin, service… events have no place in the engine-neutral model.
-        if (EVENT_TYPES.has(message.Type)) yield runtimeEvent(message);
+        if (!EVENT_TYPES.has(message.Type)) continue;
+        const event = runtimeEvent(message);
+        if (typeof message.timeNano === 'number') event.timeNano = BigInt(Math.round(message.timeNano));
+        yield event;
       }
     } catch (err) {
       if (signal?.aborted || isAbortError(err)) return;
@@ -619,9 +706,56 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async topContainer(
+    id: string,
+    options: { psArgs?: string; signal?: AbortSignal } = {},
+  ): Promise<ProcessList> {
+    const res = await this.client.json<{ Titles?: string[] | null; Processes?: string[][] | null }>(
+      'GET',
+      `/containers/${encodeURIComponent(id)}/top`,
+      { query: { ps_args: options.psArgs }, signal: options.signal, action: `top of container ${id}` },
+    );
+    return { titles: res.Titles ?? [], processes: res.Processes ?? [] };
+  }
+
+  async statsContainer(id: string, options: { signal?: AbortSignal } = {}): Promise<ContainerStats> {
+    // stream=false without one-shot: the engine waits for a second reading and fills precpu_stats, as
+    // `docker stats --no-stream` asks it to.
+    const s = await this.client.json<any>('GET', `/containers/${encodeURIComponent(id)}/stats`, {
+      query: { stream: false },
+      signal: options.signal,
+      action: `stats of container ${id}`,
+    });
+    return containerStats(s, id);
+  }
+
+  /** stream=true: the engine sends a sample every second (precpu = the one before) until the container stops. */
+  async *streamStats(id: string, options: { signal?: AbortSignal } = {}): AsyncIterable<ContainerStats> {
+    const { signal } = options;
+    const action = `stats of container ${id}`;
+    let res: IncomingMessage;
+    try {
+      res = await this.client.stream('GET', `/containers/${encodeURIComponent(id)}/stats`, {
+        query: { stream: true },
+        signal,
+        action,
+      });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    try {
+      for await (const message of jsonMessages(res)) yield containerStats(message, id);
+    } catch (err) {
+      if (signal?.aborted || isAbortError(err)) return;
+      throw new RuntimeError('RUNTIME_ERROR', `${action}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      res.destroy();
+    }
+  }
+
   async close(): Promise<void> {
     this.client.close();
-    this.dockerodeInstance = undefined;
   }
 
   // --- helpers ----------------------------------------------------------------------------------
@@ -664,45 +798,6 @@ export class DockerRuntime implements Runtime {
       res.destroy();
     }
   }
-
-  private dockerodeInstance?: import('dockerode');
-
-  /** dockerode on the same endpoint, loaded on first use (~0.3 s of module loading). */
-  private async dockerode(): Promise<import('dockerode')> {
-    if (this.dockerodeInstance) return this.dockerodeInstance;
-    const { default: Dockerode } = await import('dockerode');
-    const { readFileSync } = await import('node:fs');
-    const e = this.endpoint;
-    const tls = e.tls;
-    const read = (p?: string) => (p ? readFileSync(p) : undefined);
-    this.dockerodeInstance = new Dockerode(
-      e.transport.kind === 'unix'
-        ? {
-            socketPath: e.transport.socketPath,
-            version: this.client.apiVersion && `v${this.client.apiVersion}`,
-          }
-        : {
-            host: e.transport.hostname,
-            port: e.transport.port,
-            protocol: tls ? 'https' : 'http',
-            ca: read(tls?.ca),
-            cert: read(tls?.cert),
-            key: read(tls?.key),
-            version: this.client.apiVersion && `v${this.client.apiVersion}`,
-          },
-    );
-    return this.dockerodeInstance;
-  }
-
-  private dockerodeError(err: unknown, action: string, signal?: AbortSignal): RuntimeError {
-    if (err instanceof RuntimeError) return err;
-    if (signal?.aborted || isAbortError(err)) return abortedError(action, err);
-    const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
-    if (typeof e.statusCode === 'number') {
-      return engineError({ statusCode: e.statusCode, message: e.json?.message ?? e.message ?? '', action });
-    }
-    return new RuntimeError('RUNTIME_ERROR', `${action}: ${e.message ?? String(err)}`, { cause: err });
-  }
 }
 
 /**
@@ -725,6 +820,25 @@ export function splitReference(ref: string): { name: string; tag?: string } {
   return { name: ref };
 }
 
+/**
+ * A registry's refusal of the credentials, as REGISTRY_AUTH naming the registry; undefined for any
+ * other failure. dockerd words it `no basic auth credentials` (none, or wrong ones, for Basic auth),
+ * `unauthorized: …` or `authentication required` (token auth), `denied: …` (no access).
+ */
+function registryAuthError(err: unknown, ref: string): RuntimeError | undefined {
+  if (!(err instanceof RuntimeError) || err.code === 'ABORTED') return undefined;
+  if (!/no basic auth credentials|unauthorized|authentication required|\bdenied: /i.test(err.message)) {
+    return undefined;
+  }
+  const slash = ref.indexOf('/');
+  const first = slash < 0 ? '' : ref.slice(0, slash);
+  const registry = /[.:]|^localhost$/.test(first) ? first : 'Docker Hub';
+  return new RuntimeError('REGISTRY_AUTH', err.message, {
+    cause: err,
+    hint: `${registry} refused the credentials: log in with \`docker login${registry === 'Docker Hub' ? '' : ` ${registry}`}\`, or check the config.json under DOCKER_CONFIG (default ~/.docker)`,
+  });
+}
+
 /** X-Registry-Auth: base64url JSON of the credentials (`{}` when anonymous). */
 function registryAuth(c: Credentials | undefined): string {
   const body = c
@@ -736,4 +850,38 @@ function registryAuth(c: Credentials | undefined): string {
       }
     : {};
   return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+/** A `GET /containers/{id}/stats` answer → ContainerStats (missing counters stay undefined or zero). */
+export function containerStats(s: any, id: string): ContainerStats {
+  const counters = (c: any): CpuCounters => ({
+    totalUsage: Number(c?.cpu_usage?.total_usage ?? 0),
+    systemUsage: c?.system_cpu_usage === undefined ? undefined : Number(c.system_cpu_usage),
+    onlineCpus: c?.online_cpus === undefined ? undefined : Number(c.online_cpus),
+    perCpuCount: Array.isArray(c?.cpu_usage?.percpu_usage) ? c.cpu_usage.percpu_usage.length : undefined,
+  });
+  const networks: ContainerStats['networks'] = {};
+  for (const [name, n] of Object.entries<any>(s?.networks ?? {})) {
+    networks[name] = { rxBytes: Number(n?.rx_bytes ?? 0), txBytes: Number(n?.tx_bytes ?? 0) };
+  }
+  const memStats: Record<string, number> = {};
+  for (const [k, v] of Object.entries<any>(s?.memory_stats?.stats ?? {})) memStats[k] = Number(v);
+  return {
+    id: s?.id ?? id,
+    name: String(s?.name ?? '').replace(/^\//, ''),
+    read: s?.read,
+    cpu: counters(s?.cpu_stats),
+    precpu: counters(s?.precpu_stats),
+    memory: {
+      usage: s?.memory_stats?.usage === undefined ? undefined : Number(s.memory_stats.usage),
+      limit: s?.memory_stats?.limit === undefined ? undefined : Number(s.memory_stats.limit),
+      stats: memStats,
+    },
+    networks,
+    blockIo: (s?.blkio_stats?.io_service_bytes_recursive ?? []).map((e: any) => ({
+      op: String(e?.op ?? ''),
+      value: Number(e?.value ?? 0),
+    })),
+    pids: s?.pids_stats?.current === undefined ? undefined : Number(s.pids_stats.current),
+  };
 }

@@ -89,6 +89,7 @@ export function containerFromInspect(c: any): ContainerInfo {
     state: s,
     health: h,
     exitCode: s === 'exited' || s === 'dead' ? st.ExitCode : undefined,
+    restartCount: typeof c.RestartCount === 'number' ? c.RestartCount : undefined,
     status: humanStatus(s, st.ExitCode, h),
     created: c.Created,
     ports,
@@ -172,6 +173,14 @@ export function imageInfo(i: any): ImageInfo {
     labels: (config ? config.Labels : i.Labels) ?? {},
     created,
     size: i.Size,
+    ...(typeof i.Metadata?.LastTagTime === 'string' && { lastTagTime: i.Metadata.LastTagTime }),
+    ...(typeof i.Os === 'string' && i.Os !== ''
+      ? {
+          platform: [i.Os, i.Architecture, i.Variant]
+            .filter((x) => typeof x === 'string' && x !== '')
+            .join('/'),
+        }
+      : {}),
     config: config
       ? {
           entrypoint: config.Entrypoint ?? undefined,
