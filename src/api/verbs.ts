@@ -48,6 +48,12 @@ export interface UpOptions extends EngineOptions {
   renewAnonVolumes?: boolean;
   /** `--dry-run`: compute and return the plan, change nothing. */
   dryRun?: boolean;
+  /** `--build`: build every buildable service's image before creating containers. */
+  build?: boolean;
+  /** `--no-build`: never build; a missing image is pulled per policy instead. */
+  noBuild?: boolean;
+  /** Build output lines, per service (what `berth build` prints). */
+  onBuildOutput?: (service: string, line: string) => void;
 }
 
 export interface DownOptions extends EngineOptions {
@@ -109,4 +115,99 @@ export interface UpResult {
 
 export interface DownResult {
   plan: import('../reconcile/plan.js').Plan;
+}
+
+/** `berth build`. */
+export interface BuildOptions extends EngineOptions {
+  /** Only these services (default: every service with `build:`). */
+  services?: string[];
+  /** `--no-cache`. */
+  noCache?: boolean;
+  /** `--pull`: always pull the base images. */
+  pull?: boolean;
+  /** `--build-arg K=V` (a `K` without `=` takes its value from the environment; `null` too). */
+  args?: Record<string, string | null>;
+  /** Build output lines, per service. */
+  onBuildOutput?: (service: string, line: string) => void;
+}
+
+export interface BuiltImage {
+  service: string;
+  /** The image name (`image:`, else `<project>-<service>`). */
+  image: string;
+  /** The image id (`sha256:…`). */
+  id: string;
+  /** Every tag written: the image name and `build.tags`. */
+  tags: string[];
+  /** berth's digest of the build inputs (label `berth.build.inputs`). */
+  inputsDigest: string;
+}
+
+export interface BuildResult {
+  images: BuiltImage[];
+}
+
+/** Per-layer pull/push progress, for renderers with per-layer bars. */
+export interface LayerProgress {
+  /** The image reference being pulled or pushed. */
+  image: string;
+  /** Layer id, when the line is about a layer. */
+  layer?: string;
+  /** The engine's words: `Pulling fs layer`, `Downloading`, `Pull complete`, `Pushing`… */
+  status: string;
+  current?: number;
+  total?: number;
+}
+
+/** `berth pull`. */
+export interface PullOptions extends EngineOptions {
+  services?: string[];
+  /** `--policy`: `missing` skips images already present; default: each service's pull_policy. */
+  policy?: 'missing' | 'always';
+  /** `--ignore-pull-failures`: a failed pull is a warning. */
+  ignoreFailures?: boolean;
+  /** `--ignore-buildable`: skip services that can be built. */
+  ignoreBuildable?: boolean;
+  /** `--include-deps`: also pull the dependencies of the named services. */
+  includeDeps?: boolean;
+  onLayer?: (p: LayerProgress) => void;
+}
+
+export interface PullResult {
+  /** Images pulled, by reference. */
+  pulled: string[];
+  /** Image references skipped, with compose's reason. */
+  skipped: Array<{ service: string; image?: string; reason: string }>;
+  /** Pulls that failed and were tolerated (a buildable service, or --ignore-pull-failures). */
+  failed: Array<{ image: string; error: string }>;
+}
+
+/** `berth push`. */
+export interface PushOptions extends EngineOptions {
+  services?: string[];
+  /** `--ignore-push-failures`. */
+  ignoreFailures?: boolean;
+  onLayer?: (p: LayerProgress) => void;
+}
+
+export interface PushResult {
+  pushed: string[];
+  failed: Array<{ image: string; error: string }>;
+}
+
+/** `berth images`. */
+export interface ImagesOptions extends EngineOptions {
+  services?: string[];
+}
+
+/** One image used by a project container, as `docker compose images --format json` prints it. */
+export interface ImageSummary {
+  ID: string;
+  ContainerName: string;
+  Repository: string;
+  Tag: string;
+  Platform: string;
+  Size: number;
+  /** RFC 3339, when the engine reports it. */
+  Created?: string;
 }

@@ -43,6 +43,10 @@ export async function up(project: Project, options: UpOptions = {}): Promise<UpR
       : await ensureImages(runtime, project, {
           services,
           pull: options.pull,
+          build: options.build,
+          noBuild: options.noBuild,
+          onBuildOutput: options.onBuildOutput,
+          parallel,
           onEvent: options.onEvent,
           signal: options.signal,
         });
