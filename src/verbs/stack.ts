@@ -5,6 +5,14 @@
  * `down` without `-v`: data is never removed by default).
  */
 import type {
+  LifecycleResult,
+  LogEntry,
+  LogsOptions,
+  RestartOptions,
+  StartOptions,
+  StopOptions,
+} from '../api/lifecycle.js';
+import type {
   ContainerSummary,
   DownOptions,
   DownResult,
@@ -15,6 +23,8 @@ import type {
 import type { Project } from '../compose/model.js';
 import { down } from './down.js';
 import { withEngine } from './engine.js';
+import { restart, start, stop } from './lifecycle.js';
+import { logs } from './logs.js';
 import { listProjectContainers } from './ps.js';
 import { up as upVerb } from './up.js';
 
@@ -24,6 +34,14 @@ export interface Stack extends UpResult, AsyncDisposable {
   down(options?: DownOptions): Promise<DownResult>;
   /** The stack's containers now. */
   ps(options?: PsOptions): Promise<ContainerSummary[]>;
+  /** Stops its containers, dependents first (see {@link stop}). */
+  stop(options?: StopOptions): Promise<LifecycleResult>;
+  /** Starts its stopped containers, dependencies first (see {@link start}). */
+  start(options?: StartOptions): Promise<LifecycleResult>;
+  /** Restarts services and their `restart: true` dependents (see {@link restart}). */
+  restart(options?: RestartOptions): Promise<LifecycleResult>;
+  /** Its containers' output (see {@link logs}). */
+  logs(options?: LogsOptions): AsyncGenerator<LogEntry>;
 }
 
 export interface StackUpOptions extends UpOptions {
@@ -46,6 +64,10 @@ export async function up(project: Project, options: StackUpOptions = {}): Promis
     project,
     down: (o: DownOptions = {}) => down(project, { ...engine, ...o }),
     ps: (o: PsOptions = {}) => ps(project, { ...engine, ...o }),
+    stop: (o: StopOptions = {}) => stop(project, { ...engine, ...o }),
+    start: (o: StartOptions = {}) => start(project, { ...engine, ...o }),
+    restart: (o: RestartOptions = {}) => restart(project, { ...engine, ...o }),
+    logs: (o: LogsOptions = {}) => logs(project, { ...engine, ...o }),
     async [Symbol.asyncDispose]() {
       if (disposed || options.dryRun) return;
       disposed = true;

@@ -24,13 +24,18 @@ export function displayName(containerName: string, project: string, service: str
 }
 
 export class LogPrinter {
-  private readonly width: number;
+  private width: number;
 
   constructor(
     private readonly write: (text: string) => void,
     private readonly options: LogPrinterOptions,
   ) {
     this.width = Math.max(0, ...options.names.map((n) => n.length)) + 1;
+  }
+
+  /** A container that may print from now on (`logs -f` picking up a new one): widens the column. */
+  register(name: string): void {
+    this.width = Math.max(this.width, name.length + 1);
   }
 
   line(name: string, text: string, timestamp?: string): void {

@@ -1,0 +1,268 @@
+/**
+ * The lifecycle commands as a user runs them: the built CLI (`node bin/berth.js`, so `npm run build`
+ * first) against the real dockerd with the offline busybox image — stop/start/restart/kill/pause/
+ * unpause/rm/create/scale/wait/logs, their progress lines, outputs and exit statuses. Unique project
+ * names in a temp dir; afterAll takes everything with the project labels away through the docker CLI,
+ * so a failing test leaks nothing.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { ensureBusyboxImage } from '../support/images/busybox.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = join(repo, 'bin', 'berth.js');
+const suffix = `${process.pid}-${Date.now().toString(36)}`;
+const project = `berth-e2e-lc-${suffix}`;
+const jobProject = `berth-e2e-lcjob-${suffix}`;
+const PROJECT_LABEL = 'com.docker.compose.project';
+let dir = '';
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cleanEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+  };
+}
+
+function berth(args: string[], input?: string): Run {
+  const r = spawnSync(process.execPath, [bin, '--progress', 'plain', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: cleanEnv(),
+    input,
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function docker(args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+/** name → State, from `berth ps -a --format json`. */
+function states(name = project): Record<string, string> {
+  const r = berth(['-p', name, 'ps', '-a', '--format', 'json']);
+  expect(r.status).toBe(0);
+  const out: Record<string, string> = {};
+  for (const line of r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')) {
+    const c = JSON.parse(line);
+    out[c.Name] = c.State;
+  }
+  return out;
+}
+
+const STACK = `name: ${project}
+services:
+  db:
+    image: berth-test/busybox:1
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo db ready; sleep 100000 & wait"]
+  web:
+    image: berth-test/busybox:1
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo web one; echo web two; sleep 100000 & wait"]
+    volumes: ["/scratch"]
+    depends_on:
+      db: {condition: service_started, restart: true}
+`;
+
+const JOB_STACK = `name: ${jobProject}
+services:
+  job:
+    image: berth-test/busybox:1
+    command: ["sh", "-c", "echo working; while [ ! -f /tmp/go ]; do sleep 0.1; done; echo finished; exit 3"]
+`;
+
+beforeAll(async () => {
+  const runtime = await createDockerRuntime();
+  try {
+    await ensureBusyboxImage(runtime);
+  } finally {
+    await runtime.close();
+  }
+  dir = mkdtempSync(join(tmpdir(), 'berth-e2e-lc-'));
+  writeFileSync(join(dir, 'compose.yaml'), STACK);
+  writeFileSync(join(dir, 'job.yaml'), JOB_STACK);
+});
+
+afterAll(() => {
+  for (const name of [project, jobProject]) {
+    const ids = docker(['ps', '-a', '-q', '--filter', `label=${PROJECT_LABEL}=${name}`]);
+    if (ids !== '') docker(['rm', '-f', '-v', ...ids.split('\n')]);
+    const nets = docker(['network', 'ls', '-q', '--filter', `label=${PROJECT_LABEL}=${name}`]);
+    if (nets !== '') docker(['network', 'rm', ...nets.split('\n')]);
+    const vols = docker(['volume', 'ls', '-q', '--filter', `label=${PROJECT_LABEL}=${name}`]);
+    if (vols !== '') docker(['volume', 'rm', '-f', ...vols.split('\n')]);
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('berth lifecycle commands', () => {
+  it('create leaves containers created; start starts them; stop prints compose lines', () => {
+    expect(berth(['create']).status).toBe(0);
+    expect(states()).toEqual({ [`${project}-db-1`]: 'created', [`${project}-web-1`]: 'created' });
+    const started = berth(['start']);
+    expect(started.status).toBe(0);
+    expect(started.stderr).toContain(` Container ${project}-db-1  Started\n`);
+    const stopped = berth(['stop', '-t', '5']);
+    expect(stopped.status).toBe(0);
+    expect(stopped.stderr).toBe(
+      [
+        ` Container ${project}-web-1  Stopping`,
+        ` Container ${project}-web-1  Stopped`,
+        ` Container ${project}-db-1  Stopping`,
+        ` Container ${project}-db-1  Stopped`,
+        '',
+      ].join('\n'),
+    );
+    expect(states()).toEqual({ [`${project}-db-1`]: 'exited', [`${project}-web-1`]: 'exited' });
+    // From the project name alone, as compose's projectOrName.
+    expect(berth(['-p', project, 'start', 'web']).status).toBe(0);
+    expect(states()).toEqual({ [`${project}-db-1`]: 'running', [`${project}-web-1`]: 'running' });
+  });
+
+  it('restart db restarts its restart: true dependent', () => {
+    const r = berth(['restart', 'db']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(` Container ${project}-db-1  Restarting\n`);
+    expect(r.stderr).toContain(` Container ${project}-web-1  Restarting\n`);
+    const noDeps = berth(['restart', '--no-deps', 'db']);
+    expect(noDeps.stderr).not.toContain('web-1');
+  });
+
+  it('logs: prefixes, --no-log-prefix, -t, --tail, --index', () => {
+    const all = berth(['logs', 'web']);
+    expect(all.status).toBe(0);
+    // Started, started again and restarted above: each run printed its two lines.
+    expect(all.stdout.split('\n').filter((l) => l === 'web-1  | web one')).toHaveLength(3);
+    const bare = berth(['logs', '--no-log-prefix', '--tail', '1', 'web']);
+    expect(bare.stdout).toBe('web two\n');
+    const stamped = berth(['logs', '-t', '-n', '1', 'db']);
+    expect(stamped.stdout).toMatch(/^db-1 {2}\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z db ready\n$/);
+    expect(berth(['logs', '--index', '1', 'web', '-n', '1']).stdout).toBe('web-1  | web two\n');
+    expect(berth(['logs', '--since', '1h', '-n', '1', 'db']).stdout).toBe('db-1  | db ready\n');
+    expect(berth(['logs', '--until', '2000-01-01T00:00:00Z', 'db']).stdout).toBe('');
+    const badTime = berth(['logs', '--since', 'yesterday']);
+    expect(badTime.status).toBe(1);
+    expect(badTime.stderr).toContain('failed to parse value as time or duration: "yesterday"');
+    const badIndex = berth(['logs', '--index', '1']);
+    expect(badIndex.status).toBe(1);
+    expect(badIndex.stderr).toContain('--index requires one service to be selected');
+  });
+
+  it('an unknown service fails with a hint', () => {
+    const r = berth(['stop', 'wbe']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('error: no such service: wbe');
+    expect(r.stderr).toContain('hint: did you mean');
+  });
+
+  it('pause / unpause / kill -s', () => {
+    expect(berth(['pause', 'web']).stderr).toBe(` Container ${project}-web-1  Paused\n`);
+    expect(states()[`${project}-web-1`]).toBe('paused');
+    expect(berth(['unpause']).stderr).toBe(` Container ${project}-web-1  Unpaused\n`);
+    expect(states()[`${project}-web-1`]).toBe('running');
+    const k = berth(['kill', '-s', 'SIGTERM', 'web']);
+    expect(k.status).toBe(0);
+    expect(k.stderr).toContain(` Container ${project}-web-1  Killed\n`);
+    expect(berth(['kill', 'web']).stderr).toBe('no container to kill\n');
+  });
+
+  it('rm asks, and -f -s -v removes containers and anonymous volumes', () => {
+    const volume = docker([
+      'inspect',
+      '--format',
+      '{{range .Mounts}}{{if eq .Destination "/scratch"}}{{.Name}}{{end}}{{end}}',
+      `${project}-web-1`,
+    ]);
+    expect(volume).not.toBe('');
+    const declined = berth(['rm', 'web'], 'n\n');
+    expect(declined.status).toBe(0);
+    expect(declined.stdout).toBe(`Going to remove ${project}-web-1`);
+    expect(Object.keys(states())).toContain(`${project}-web-1`);
+    // db is running: without -s it is left alone.
+    const forced = berth(['rm', '-f', '-s', '-v']);
+    expect(forced.status).toBe(0);
+    expect(forced.stdout).toBe(`Going to remove ${project}-db-1, ${project}-web-1\n`);
+    expect(forced.stderr).toContain(` Container ${project}-db-1  Stopped\n`);
+    expect(forced.stderr).toContain(` Container ${project}-web-1  Removed\n`);
+    expect(states()).toEqual({});
+    expect(docker(['volume', 'ls', '-q', '--filter', `name=${volume}`])).toBe('');
+    expect(berth(['rm', '-f']).stderr).toBe('No stopped containers\n');
+  });
+
+  it('scale up and down keeps the lowest numbers', () => {
+    expect(berth(['scale', 'web=3']).status).toBe(0);
+    expect(Object.keys(states()).sort()).toEqual([
+      `${project}-db-1`,
+      `${project}-web-1`,
+      `${project}-web-2`,
+      `${project}-web-3`,
+    ]);
+    const down = berth(['scale', 'web=1']);
+    expect(down.status).toBe(0);
+    expect(down.stderr).toContain(` Container ${project}-web-3  Removed\n`);
+    expect(Object.keys(states()).sort()).toEqual([`${project}-db-1`, `${project}-web-1`]);
+    expect(berth(['scale', 'web']).stderr).toContain('invalid scale specifier: web');
+  });
+
+  it('logs -f ends when the job exits; wait returns its exit code', async () => {
+    const job = ['-f', 'job.yaml'];
+    expect(berth([...job, 'up', '-d']).status).toBe(0);
+    const follow = spawn(process.execPath, [bin, ...job, 'logs', '-f'], { cwd: dir, env: cleanEnv() });
+    const waiter = spawn(process.execPath, [bin, ...job, 'wait', 'job'], { cwd: dir, env: cleanEnv() });
+    const collect = (child: ReturnType<typeof spawn>) =>
+      new Promise<Run>((done) => {
+        let stdout = '';
+        let stderr = '';
+        child.stdout!.on('data', (d) => (stdout += d));
+        child.stderr!.on('data', (d) => (stderr += d));
+        child.on('close', (status) => done({ status, stdout, stderr }));
+      });
+    const [followed, waited] = [collect(follow), collect(waiter)];
+    // Let the job finish once the follow has printed its first line.
+    await new Promise<void>((ready) => {
+      follow.stdout!.on('data', (d) => {
+        if (String(d).includes('working')) ready();
+      });
+    });
+    // Slack for `wait` to have listed the running job too (it started with the follow).
+    await new Promise((r) => setTimeout(r, 1000));
+    docker(['exec', `${jobProject}-job-1`, 'touch', '/tmp/go']);
+    const f = await followed;
+    expect(f.status).toBe(0);
+    expect(f.stdout).toBe('job-1  | working\njob-1  | finished\njob-1 exited with code 3\n');
+    const w = await waited;
+    expect(w.status).toBe(3);
+    const id = docker(['inspect', '--format', '{{.Id}}', `${jobProject}-job-1`]);
+    expect(w.stdout).toBe(`container "${id}" exited with status code 3\n`);
+  });
+
+  it('logs -f stops on Ctrl-C with status 130', async () => {
+    expect(berth(['up', '-d', 'db']).status).toBe(0);
+    const follow = spawn(process.execPath, [bin, 'logs', '-f', 'db'], { cwd: dir, env: cleanEnv() });
+    let stdout = '';
+    const closed = new Promise<number | null>((done) => follow.on('close', (status) => done(status)));
+    await new Promise<void>((ready) => {
+      follow.stdout.on('data', (d) => {
+        stdout += d;
+        if (stdout.includes('db ready')) ready();
+      });
+    });
+    follow.kill('SIGINT');
+    expect(await closed).toBe(130);
+  });
+});
