@@ -1,14 +1,7 @@
-/** The package version, read from package.json beside dist/ (or src/ when run from source). */
-import { readFileSync } from 'node:fs';
+/** What `berth --version` and `berth version` print; the version itself comes from verbs/version.ts. */
+import { berthVersion } from '../verbs/version.js';
 
-let cached: string | undefined;
-
-export function berthVersion(): string {
-  cached ??= (
-    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  ).version;
-  return cached;
-}
+export { berthVersion };
 
 /** What `berth --version` prints (docker compose prints `Docker Compose version vX.Y.Z`). */
 export function versionLine(): string {

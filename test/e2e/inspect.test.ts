@@ -1,0 +1,339 @@
+/**
+ * `berth port`, `top`, `events`, `ls`, `stats --no-stream`, `version` and `completion bash` as a user
+ * runs them: the built CLI (`node bin/berth.js`, so `npm run build` first) against the real dockerd,
+ * with the offline busybox image. One stack under a unique project name in a temp dir is brought up
+ * with `berth up -d`; afterAll takes it down with berth and removes anything left with its label
+ * through the docker CLI. Traffic goes to 127.0.0.1 only.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { ensureBusyboxImage } from '../support/images/busybox.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = join(repo, 'bin', 'berth.js');
+const project = `berth-e2e-inspect-${process.pid}-${Date.now().toString(36)}`;
+const PROJECT_LABEL = 'com.docker.compose.project';
+
+const STACK = `name: ${project}
+services:
+  web:
+    image: berth-test/busybox:1
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo hello from web > /www/index.html; httpd -f -p 80 -h /www & wait"]
+    ports: ["127.0.0.1::80"]
+  worker:
+    image: berth-test/busybox:1
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait"]
+`;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cleanEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    TZ: 'UTC',
+    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+  };
+}
+
+let dir: string;
+
+function berth(args: string[], cwd = dir): Run {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: cleanEnv(),
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function docker(args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+function httpGet(hostPort: string): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    get(`http://${hostPort}/`, { timeout: 5_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolveBody(body));
+    }).on('error', reject);
+  });
+}
+
+/** Container ids by service, from docker itself. */
+function ids(): Record<string, string> {
+  const out = docker([
+    'ps',
+    '--no-trunc',
+    '--filter',
+    `label=${PROJECT_LABEL}=${project}`,
+    '--format',
+    '{{.ID}} {{.Label "com.docker.compose.service"}}',
+  ]);
+  return Object.fromEntries(out.split('\n').map((l) => l.split(' ').reverse()));
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
+    throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
+  }
+  const runtime = await createDockerRuntime();
+  try {
+    await ensureBusyboxImage(runtime);
+  } finally {
+    await runtime.close();
+  }
+  dir = mkdtempSync(join(tmpdir(), 'berth-e2e-inspect-'));
+  writeFileSync(join(dir, 'compose.yaml'), STACK);
+  const r = berth(['up', '-d']);
+  if (r.status !== 0) throw new Error(`berth up failed: ${r.stderr}`);
+}, 120_000);
+
+afterAll(() => {
+  berth(['-p', project, 'down', '-t', '0'], tmpdir());
+  const filter = `label=${PROJECT_LABEL}=${project}`;
+  try {
+    const containers = docker(['ps', '-a', '-q', '--filter', filter]);
+    if (containers !== '') docker(['rm', '-f', '-v', ...containers.split('\n')]);
+    const networks = docker(['network', 'ls', '-q', '--filter', filter]);
+    if (networks !== '') docker(['network', 'rm', ...networks.split('\n')]);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('berth port', () => {
+  it('prints the 127.0.0.1 address of the published port, which serves the container', async () => {
+    const r = berth(['port', 'web', '80']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^127\.0\.0\.1:\d+\n$/);
+    const hostPort = r.stdout.trim();
+    expect(docker(['port', ids().web!, '80/tcp']).split('\n')).toContain(hostPort);
+    expect(await httpGet(hostPort)).toBe('hello from web\n');
+    // From the project name alone, in another directory.
+    expect(berth(['-p', project, 'port', 'web', '80'], tmpdir()).stdout).toBe(r.stdout);
+  });
+
+  it('fails as compose does for an unpublished port, a stopped service and a bad port', () => {
+    const unpublished = berth(['port', 'web', '81']);
+    expect(unpublished.status).toBe(1);
+    expect(unpublished.stderr).toContain(`error: no port 81/tcp for container ${project}-web-1: 80/tcp`);
+    const udp = berth(['port', '--protocol', 'udp', 'web', '80']);
+    expect(udp.status).toBe(1);
+    expect(udp.stderr).toContain('no port 80/udp');
+    const none = berth(['port', 'nothing', '80']);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('service "nothing" is not running');
+    const bad = berth(['port', 'web', 'http']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('invalid port "http"');
+    expect(berth(['port', 'web']).status).toBe(1);
+  });
+});
+
+describe('berth top', () => {
+  it("prints one table of the containers' processes", () => {
+    const r = berth(['top']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SERVICE +# +UID +PID +PPID +C +STIME +TTY +TIME +CMD$/);
+    expect(lines.some((l) => /^web +1 +root +\d+ .*httpd -f -p 80 -h \/www$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^worker +1 +root +\d+ .*sleep 100000$/.test(l))).toBe(true);
+    const webOnly = berth(['top', 'web']).stdout.trimEnd().split('\n').slice(1);
+    expect(webOnly.length).toBeGreaterThan(0);
+    expect(webOnly.every((l) => l.startsWith('web '))).toBe(true);
+  });
+});
+
+describe('berth stats --no-stream', () => {
+  it('prints one row per container with plausible values', () => {
+    const r = berth(['stats', '--no-stream']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/,
+    );
+    expect(lines).toHaveLength(3);
+
+    const json = berth(['stats', '--no-stream', '--format', 'json', '--no-trunc']);
+    expect(json.status).toBe(0);
+    const rows = json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const byName = Object.fromEntries(rows.map((row) => [row.Name, row]));
+    expect(Object.keys(byName).sort()).toEqual([`${project}-web-1`, `${project}-worker-1`]);
+    const expectedIds = ids();
+    expect(byName[`${project}-web-1`].ID).toBe(expectedIds.web);
+    for (const row of rows) {
+      expect(Object.keys(row)).toEqual([
+        'BlockIO',
+        'CPUPerc',
+        'Container',
+        'ID',
+        'MemPerc',
+        'MemUsage',
+        'Name',
+        'NetIO',
+        'PIDs',
+      ]);
+      expect(row.CPUPerc).toMatch(/^\d+\.\d\d%$/);
+      expect(row.MemUsage).toMatch(/^[\d.]+(B|KiB|MiB) \/ [\d.]+(MiB|GiB|TiB)$/);
+      expect(row.MemUsage.startsWith('0B')).toBe(false);
+      expect(row.MemPerc).toMatch(/^\d+\.\d\d%$/);
+      expect(row.NetIO).toMatch(/^[\d.]+(B|kB|MB) \/ [\d.]+(B|kB|MB)$/);
+      expect(Number(row.PIDs)).toBeGreaterThanOrEqual(1);
+    }
+    const worker = berth(['stats', '--no-stream', '--format', 'json', 'worker']).stdout.trimEnd().split('\n');
+    expect(worker.map((l) => JSON.parse(l).Name)).toEqual([`${project}-worker-1`]);
+  }, 60_000);
+});
+
+describe('berth stats (streaming)', () => {
+  it('redraws the table until Ctrl-C, then exits with status 130', async () => {
+    const child = spawn(process.execPath, [bin, 'stats'], {
+      cwd: dir,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolveExit) =>
+      child.on('close', (code) => resolveExit(code)),
+    );
+    const frames = () => stdout.split('\x1b[H').length - 1;
+    try {
+      const deadline = Date.now() + 30_000;
+      while (frames() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toBe('');
+      expect(frames()).toBeGreaterThanOrEqual(2);
+      const last = stdout.slice(stdout.lastIndexOf('\x1b[H') + 3).replace(/\x1b\[[JK]/g, '');
+      const lines = last.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^CONTAINER ID +NAME +CPU %/);
+      expect(
+        lines
+          .slice(1)
+          .map((l) => l.split(/ +/)[1])
+          .sort(),
+      ).toEqual([`${project}-web-1`, `${project}-worker-1`]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
+
+describe('berth ls', () => {
+  it('lists the project with its status and config file', () => {
+    const r = berth(['ls', '--format', 'json', '--filter', `name=^${project}$`], tmpdir());
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { Name: project, Status: 'running(2)', ConfigFiles: join(dir, 'compose.yaml') },
+    ]);
+    const table = berth(['ls'], tmpdir());
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME {3,}STATUS {3,}CONFIG FILES$/);
+    expect(table.stdout).toMatch(
+      new RegExp(`\\n${project} +running\\(2\\) +${join(dir, 'compose.yaml')}\\n`),
+    );
+    expect(berth(['ls', '-q', '--filter', `name=${project}`], tmpdir()).stdout).toBe(`${project}\n`);
+    const bad = berth(['ls', '--filter', 'status=running'], tmpdir());
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("invalid filter 'status'");
+  });
+});
+
+describe('berth events', () => {
+  it('streams the JSON events of a restart, then stops on Ctrl-C with status 130', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    const child = spawn(process.execPath, [bin, 'events', '--json', '--since', since, 'worker'], {
+      cwd: dir,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolveExit) =>
+      child.on('close', (code) => resolveExit(code)),
+    );
+    try {
+      const worker = ids().worker!;
+      docker(['restart', '-t', '1', worker]);
+      const deadline = Date.now() + 30_000;
+      while (!stdout.split('\n').some((l) => l.includes('"action":"restart"')) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toBe('');
+      const events = stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const start = events.find((e) => e.action === 'start');
+      expect(start).toMatchObject({
+        type: 'container',
+        id: worker,
+        service: 'worker',
+        attributes: { name: `${project}-worker-1`, image: 'berth-test/busybox:1' },
+      });
+      expect(start.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      expect(events.map((e) => e.action)).toEqual(
+        expect.arrayContaining(['kill', 'die', 'stop', 'start', 'restart']),
+      );
+      expect(events.every((e) => e.service === 'worker')).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
+
+describe('berth version', () => {
+  it('prints the version three ways', () => {
+    const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+    expect(berth(['version']).stdout).toBe(`berth version ${version}\n`);
+    expect(berth(['version', '--short']).stdout).toBe(`${version}\n`);
+    expect(berth(['version', '--format', 'json']).stdout).toBe(`{"version":"${version}"}\n`);
+    expect(berth(['version', '-f', 'json']).stdout).toBe(`{"version":"${version}"}\n`);
+    expect(berth(['--version']).stdout).toBe(`berth version ${version}\n`);
+  });
+});
+
+describe('berth completion bash', () => {
+  it("completes the project's service names through the real CLI", () => {
+    const script = join(dir, 'berth.bash');
+    writeFileSync(script, berth(['completion', 'bash']).stdout);
+    const program = `
+berth() { "${process.execPath}" "${bin}" "$@"; }
+source "${script}"
+COMP_WORDS=(berth -f compose.yaml stats w)
+COMP_CWORD=4
+_berth
+printf '%s\\n' "\${COMPREPLY[@]}"
+`;
+    const r = spawnSync('bash', ['-c', program], { cwd: dir, encoding: 'utf8', env: cleanEnv() });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['web', 'worker']);
+  });
+});
