@@ -31,7 +31,8 @@ function cacheFile() {
   }
 }
 
-/** Global flags that take a value (src/cli/program.ts): their value is not the subcommand. */
+/** Global flags that take a value: their value is not the subcommand (as subcommandOf in src/cli/program.ts,
+ * which this file cannot import before the bundle loads). */
 const VALUE_FLAGS = new Set([
   ...['-f', '--file', '-p', '--project-name', '--project-directory', '--profile'],
   ...['--env-file', '--progress', '--parallel', '--ansi'],

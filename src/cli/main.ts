@@ -48,10 +48,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.out(`${versionLine()}\n`);
     return EXIT_OK;
   }
-  const { buildProgram } = await import('./program.js');
+  const { buildProgram, subcommandOf } = await import('./program.js');
   const { CommanderError } = await import('commander');
   try {
-    const program = buildProgram(io);
+    const program = buildProgram(io, subcommandOf(args));
     if (args.length === 0) {
       program.outputHelp();
       return EXIT_OK;

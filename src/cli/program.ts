@@ -5,10 +5,34 @@
  * `berth --help` and `berth --version` start fast. COMPOSE_* variables are read by the loader, not here.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { registerBuild } from './commands/build.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerConfig } from './commands/config.js';
+import { registerCp } from './commands/cp.js';
+import { registerCreate } from './commands/create.js';
 import { registerDown } from './commands/down.js';
+import { registerEvents } from './commands/events.js';
+import { registerExec } from './commands/exec.js';
+import { registerImages } from './commands/images.js';
+import { registerKill } from './commands/kill.js';
+import { registerLogs } from './commands/logs.js';
+import { registerLs } from './commands/ls.js';
+import { registerPause, registerUnpause } from './commands/pause.js';
+import { registerPort } from './commands/port.js';
 import { registerPs } from './commands/ps.js';
+import { registerPull } from './commands/pull.js';
+import { registerPush } from './commands/push.js';
+import { registerRestart } from './commands/restart.js';
+import { registerRm } from './commands/rm.js';
+import { registerRun } from './commands/run.js';
+import { registerScale } from './commands/scale.js';
+import { registerStart } from './commands/start.js';
+import { registerStats } from './commands/stats.js';
+import { registerStop } from './commands/stop.js';
+import { registerTop } from './commands/top.js';
 import { registerUp } from './commands/up.js';
+import { registerVersion } from './commands/version.js';
+import { registerWait } from './commands/wait.js';
 import { versionLine } from './version.js';
 
 /** Where a command writes. main() passes the process streams; tests may capture them. */
@@ -43,14 +67,77 @@ function parseParallel(value: string): number {
   return n;
 }
 
-/** Builds a fresh program for one invocation. */
-export function buildProgram(io: CliIo): Command {
+type Register = (program: Command, io: CliIo) => void;
+
+/** Every subcommand, in `berth --help` order, by name. */
+const COMMANDS: Record<string, Register> = {
+  build: registerBuild,
+  config: registerConfig,
+  cp: registerCp,
+  create: registerCreate,
+  down: registerDown,
+  events: registerEvents,
+  exec: registerExec,
+  images: registerImages,
+  kill: registerKill,
+  logs: registerLogs,
+  ls: registerLs,
+  pause: registerPause,
+  port: registerPort,
+  ps: registerPs,
+  pull: registerPull,
+  push: registerPush,
+  restart: registerRestart,
+  rm: registerRm,
+  run: registerRun,
+  scale: registerScale,
+  start: registerStart,
+  stats: registerStats,
+  stop: registerStop,
+  top: registerTop,
+  unpause: registerUnpause,
+  up: registerUp,
+  version: registerVersion,
+  wait: registerWait,
+  completion: registerCompletion,
+};
+
+/** Commands that look at the whole program (help, completion scripts). */
+const NEEDS_ALL = new Set(['help', 'completion']);
+
+/** Global flags that take a value: their value is not the subcommand. */
+const VALUE_FLAGS = new Set([
+  ...['-f', '--file', '-p', '--project-name', '--project-directory', '--profile'],
+  ...['--env-file', '--progress', '--parallel', '--ansi'],
+]);
+
+/**
+ * The subcommand `args` name (global flags come first, as in compose), or undefined (`--help`, none).
+ * Global flags in the `--flag=value` form need no skipping.
+ */
+export function subcommandOf(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (VALUE_FLAGS.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/**
+ * Builds a fresh program for one invocation. With `command`, only that subcommand is registered:
+ * setting up ~30 commands' options costs more than some commands take to run (`ps`, a no-op `up`).
+ * An unknown name registers them all, so commander can suggest the closest one.
+ */
+export function buildProgram(io: CliIo, command?: string): Command {
   const program = new Command('berth');
   program
     .description('Define and run multi-container applications (a docker compose compatible CLI)')
     .usage('[OPTIONS] COMMAND')
-    // Only the long form here: commander matches program options after the subcommand too, so a global
-    // `-v` would swallow `down -v`. main() answers a lone `berth -v` before commander loads.
+    // Global flags only before the command, as compose's root flags (TraverseChildren): otherwise
+    // `-f`/`-p` after it are taken from `logs -f`, `exec db psql -p 5432`, `run svc ls -f`.
+    .enablePositionalOptions()
+    // Only the long form here: main() answers a lone `berth -v` before commander loads.
     .version(versionLine(), '--version', 'Show the berth version information (also -v)')
     .option('-f, --file <path>', 'Compose configuration files (repeatable; "-" reads stdin)', collect)
     .option('-p, --project-name <name>', 'Project name')
@@ -86,10 +173,9 @@ export function buildProgram(io: CliIo): Command {
     })
     .exitOverride();
 
-  registerConfig(program, io);
-  registerUp(program, io);
-  registerDown(program, io);
-  registerPs(program, io);
+  const only = command !== undefined && !NEEDS_ALL.has(command) ? COMMANDS[command] : undefined;
+  if (only) only(program, io);
+  else for (const register of Object.values(COMMANDS)) register(program, io);
 
   // Subcommands inherit the output routing and the exit override.
   for (const cmd of program.commands) {
