@@ -21,6 +21,7 @@ const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const project = `berth-e2e-${suffix}`;
 const jobProject = `berth-e2e-job-${suffix}`;
 const waitProject = `berth-e2e-wait-${suffix}`;
+const flakyProject = `berth-e2e-flaky-${suffix}`;
 const PROJECT_LABEL = 'com.docker.compose.project';
 
 interface Run {
@@ -139,6 +140,15 @@ services:
       retries: 60
 `;
 
+// Runs three times (on-failure:2), printing its run number each time.
+const FLAKY_STACK = `name: ${flakyProject}
+services:
+  flaky:
+    image: berth-test/busybox:1
+    command: ["sh", "-c", "echo run; sleep 0.5; exit 4"]
+    restart: on-failure:2
+`;
+
 let dir: string;
 let jobDir: string;
 let elsewhere: string;
@@ -163,10 +173,11 @@ beforeAll(async () => {
   writeFileSync(composeFile, stack(port, 'one'));
   writeFileSync(join(jobDir, 'compose.yaml'), JOB_STACK);
   writeFileSync(join(jobDir, 'wait.yaml'), WAIT_STACK);
+  writeFileSync(join(jobDir, 'flaky.yaml'), FLAKY_STACK);
 });
 
 afterAll(() => {
-  for (const name of [project, jobProject, waitProject]) {
+  for (const name of [project, jobProject, waitProject, flakyProject]) {
     berth(['-p', name, 'down', '-v', '-t', '0'], { cwd: elsewhere ?? tmpdir() });
     // Backstop: whatever berth left, by label, through the docker CLI.
     const filter = `label=${PROJECT_LABEL}=${name}`;
@@ -330,6 +341,18 @@ describe('berth up / ps / down on the real engine', () => {
       '{{.Names}} {{.State}}',
     ]);
     expect(states.split('\n').sort()).toEqual([`${jobProject}-job-1 exited`, `${jobProject}-side-1 exited`]);
+  });
+
+  it('in the foreground, a container its restart policy brings back stays attached', () => {
+    const r = berth(['-f', 'flaky.yaml', 'up'], { cwd: jobDir });
+    expect(r.stderr).not.toMatch(/^error:/m);
+    expect(r.status).toBe(0);
+    // Three runs (the first and two restarts), each one's output exactly once, and the last exit. (A
+    // run that starts and ends between two looks at the container shows its lines, not its exit.)
+    expect(r.stdout.match(/^flaky-1 +\| run$/gm)).toHaveLength(3);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe('flaky-1 exited with code 4');
+    expect(berth(['-f', 'flaky.yaml', 'down', '-t', '0'], { cwd: jobDir }).status).toBe(0);
   });
 
   it('Ctrl-C in the foreground stops (not removes) the containers and exits 130', async () => {

@@ -50,6 +50,8 @@ interface UpFlags {
   noAttach?: string[];
   /** `--no-color` → false. */
   color: boolean;
+  /** `--build` → true, `--no-build` → false. */
+  build?: boolean;
 }
 
 type Opts = UpFlags & GlobalOptions;
@@ -89,6 +91,8 @@ export function registerUp(program: Command, io: CliIo): void {
         'policy',
       ]),
     )
+    .option('--build', 'Build images before starting containers')
+    .option('--no-build', "Don't build an image, even if it's policy")
     .option('--force-recreate', "Recreate containers even if their configuration and image haven't changed")
     .option(
       '--no-recreate',
@@ -240,6 +244,9 @@ async function runUp(services: string[], opts: Opts, io: CliIo): Promise<void> {
         timeoutSeconds: opts.timeout,
         renewAnonVolumes: opts.renewAnonVolumes,
         dryRun: opts.dryRun,
+        build: opts.build === true,
+        noBuild: opts.build === false,
+        onBuildOutput: await buildOutput(project, opts, io),
       };
       let result: Awaited<ReturnType<typeof up>>;
       // compose attaches before starting, so it shows only this run's output; logs since this moment
@@ -286,6 +293,31 @@ async function runUp(services: string[], opts: Opts, io: CliIo): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/**
+ * Where `up` shows build output: prefixed lines on stderr with plain progress; nothing in a terminal
+ * (the `Image … Building` row stands for it) or with json/quiet progress.
+ */
+async function buildOutput(
+  project: Project,
+  opts: Opts,
+  io: CliIo,
+): Promise<((service: string, line: string) => void) | undefined> {
+  const { resolveProgressMode } = await import('../render/progress.js');
+  const mode = resolveProgressMode(opts.progress, {
+    env: io.env,
+    isTTY: process.stderr.isTTY === true,
+    ansi: opts.ansi,
+  });
+  if (mode !== 'plain') return undefined;
+  const { buildOutputPrinter } = await import('./build.js');
+  const buildable = Object.keys(project.services).filter((s) => project.services[s]?.build !== undefined);
+  return buildOutputPrinter(buildable, io.err, {
+    ansi: opts.ansi,
+    env: io.env,
+    isTTY: process.stderr.isTTY === true,
+  });
 }
 
 interface Attachment {
@@ -392,19 +424,32 @@ async function attach(
 
   const watch = async (c: ContainerSummary): Promise<void> => {
     const name = names.get(c.ID)!;
-    for await (const line of runtime.logs(c.ID, {
-      follow: true,
-      since,
-      timestamps: opts.timestamps === true,
-      signal: follow.signal,
-    })) {
-      printer.line(name, line.text, line.timestamp);
+    // Where the next read starts: after the last line printed (engine timestamps, nanoseconds), so a
+    // restarted run's lines are printed once however many runs passed between two looks.
+    let from = since;
+    let restarts = (await runtime.inspectContainer(c.ID))?.restartCount ?? 0;
+    for (;;) {
+      for await (const line of runtime.logs(c.ID, {
+        follow: true,
+        since: from,
+        timestamps: true,
+        signal: follow.signal,
+      })) {
+        printer.line(name, line.text, opts.timestamps === true ? line.timestamp : undefined);
+        if (line.timestamp) from = justAfter(line.timestamp) ?? from;
+      }
+      if (follow.signal.aborted) return;
+      // The log stream ends when the container stops; its exit code is then final.
+      const { exitCode: code } = await runtime.waitContainer(c.ID, { condition: 'not-running' });
+      printer.status(name, `exited with code ${code}`);
+      onExit(c, code);
+      if (stopping !== undefined) return;
+      // Like compose, keep following a container its restart policy brings back. (Runs that started
+      // and ended between two looks show their lines, but not each one's exit line.)
+      const next = await restarted(runtime, c.ID, restarts, follow.signal);
+      if (next === undefined) return;
+      restarts = next;
     }
-    if (follow.signal.aborted) return;
-    // The log stream ends when the container stops; its exit code is then final.
-    const { exitCode: code } = await runtime.waitContainer(c.ID, { condition: 'not-running' });
-    printer.status(name, `exited with code ${code}`);
-    onExit(c, code);
   };
 
   const done = (async () => {
@@ -427,6 +472,43 @@ async function attach(
       void killProject(runtime, project).finally(() => follow.abort());
     },
   };
+}
+
+/** `since` for the engine: one nanosecond after an RFC 3339 timestamp (`…T…:05.123456789Z`). */
+export function justAfter(timestamp: string): string | undefined {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(timestamp);
+  if (!m) return undefined;
+  const seconds = Date.parse(`${m[1]}${m[3]}`) / 1000;
+  if (!Number.isFinite(seconds)) return undefined;
+  const nanos = Number((m[2] ?? '').padEnd(9, '0')) + 1;
+  return nanos >= 1e9 ? `${seconds + 1}.000000000` : `${seconds}.${String(nanos).padStart(9, '0')}`;
+}
+
+/**
+ * After a container exited: whether its restart policy brought it back. The engine decides at the
+ * exit — `restarting` with the restart count already raised, then `running` after its back-off delay —
+ * so an exited container whose count did not move is gone for good. Resolves with the new count (the
+ * run to follow next; it may have exited again already, its logs are still there), or undefined.
+ */
+async function restarted(
+  runtime: Runtime,
+  id: string,
+  seen: number,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  const { sleep } = await import('../../reconcile/wait.js');
+  for (let delay = 50; !signal.aborted; delay = Math.min(delay * 2, 1000)) {
+    const info = await runtime.inspectContainer(id);
+    if (info === undefined) return undefined;
+    const count = info.restartCount ?? seen;
+    if (info.state !== 'restarting') return count > seen ? count : undefined;
+    try {
+      await sleep(delay, signal);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
