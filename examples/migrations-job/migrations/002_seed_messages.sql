@@ -1,0 +1,1 @@
+INSERT INTO messages (body) VALUES ('hello from the migration job');

@@ -1,0 +1,443 @@
+/**
+ * The runnable examples (examples/*), driven through the built CLI (`node bin/berth.js`, so `npm run
+ * build` first) against the real dockerd, offline: the compose files are used untouched, with their
+ * image variables pointing at the Debian-made stand-ins (test/support/images/catalog.ts; the first run
+ * on a machine builds them, which takes minutes: `node scripts/test-images.mjs` does it ahead) and the
+ * published port on a free 127.0.0.1 port. Each stack runs under a unique project name; afterAll
+ * takes it down with berth, then removes anything left with its project label (and the images its
+ * builds made) through the docker CLI, so a failing test leaks nothing.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import {
+  ensureTestImages,
+  JDK_IMAGE,
+  JRE_IMAGE,
+  NGINX_IMAGE,
+  POSTGRES_IMAGE,
+  PYTHON_IMAGE,
+  REDIS_IMAGE,
+} from '../support/images/catalog.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = join(repo, 'bin', 'berth.js');
+const suffix = `${process.pid}-${Date.now().toString(36)}`;
+const PROJECT_LABEL = 'com.docker.compose.project';
+const STEP_TIMEOUT = 300_000;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** One example stack: its compose file, project name and environment. */
+class Stack {
+  readonly project: string;
+  readonly file: string;
+  port = 0;
+  env: Record<string, string>;
+
+  constructor(example: string, env: Record<string, string>) {
+    this.project = `berth-test-${example}-${suffix}`;
+    this.file = join(repo, 'examples', example, 'compose.yaml');
+    this.env = env;
+  }
+
+  berth(args: string[], extraEnv: Record<string, string> = {}): Run {
+    const r = spawnSync(process.execPath, [bin, '-f', this.file, '-p', this.project, ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+        HTTP_PORT: `127.0.0.1:${this.port}`,
+        ...this.env,
+        ...extraEnv,
+      },
+      timeout: STEP_TIMEOUT - 10_000,
+    });
+    return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
+  }
+
+  /** `berth …` that must exit 0; the error shows its output otherwise. */
+  ok(args: string[], extraEnv: Record<string, string> = {}): Run {
+    const r = this.berth(args, extraEnv);
+    if (r.status !== 0) {
+      throw new Error(
+        `berth ${args.join(' ')} exited ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
+      );
+    }
+    return r;
+  }
+
+  /** Service → container summary from `ps -a --format json`. */
+  ps(): Record<string, { ID: string; State: string; Health: string; ExitCode: number }> {
+    const r = this.ok(['ps', '-a', '--format', 'json', '--no-trunc']);
+    const out: Record<string, { ID: string; State: string; Health: string; ExitCode: number }> = {};
+    for (const line of r.stdout.trim().split('\n').filter(Boolean)) {
+      const c = JSON.parse(line);
+      out[c.Service] = c;
+    }
+    return out;
+  }
+
+  /** What the engine still has with this project's label. */
+  leftovers(): { containers: string[]; networks: string[]; volumes: string[] } {
+    const filter = `label=${PROJECT_LABEL}=${this.project}`;
+    return {
+      containers: lines(docker(['ps', '-a', '-q', '--filter', filter])),
+      networks: lines(docker(['network', 'ls', '-q', '--filter', filter])),
+      volumes: lines(docker(['volume', 'ls', '-q', '--filter', filter])),
+    };
+  }
+
+  /** Best effort: berth down, then the docker CLI for whatever is left, and the built images. */
+  cleanup(): void {
+    this.berth(['down', '-v', '-t', '0']);
+    try {
+      const left = this.leftovers();
+      if (left.containers.length > 0) docker(['rm', '-f', '-v', ...left.containers]);
+      if (left.networks.length > 0) docker(['network', 'rm', ...left.networks]);
+      if (left.volumes.length > 0) docker(['volume', 'rm', '-f', ...left.volumes]);
+      const images = lines(docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).filter((ref) =>
+        ref.startsWith(`${this.project}`),
+      );
+      if (images.length > 0) docker(['rmi', '-f', ...images]);
+    } catch {
+      // best effort: the assertions in the tests report real leaks
+    }
+  }
+}
+
+function lines(out: string): string[] {
+  return out === '' ? [] : out.split('\n');
+}
+
+function docker(args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolveBody, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolveBody({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** GETs until the body matches (at most `attempts` times, 1 s apart); returns the last answer. */
+async function httpUntil(
+  port: number,
+  path: string,
+  match: RegExp,
+  attempts = 60,
+): Promise<{ status: number; body: string }> {
+  let last: { status: number; body: string } = { status: 0, body: '' };
+  for (let i = 0; i < attempts; i++) {
+    try {
+      last = await httpGet(port, path);
+      if (last.status === 200 && match.test(last.body)) return last;
+    } catch (err) {
+      last = { status: 0, body: String(err) };
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return last;
+}
+
+const springboot = new Stack('nginx-springboot', {
+  NGINX_IMAGE,
+  JDK_IMAGE,
+  JRE_IMAGE,
+});
+const webapp = new Stack('web-postgres-redis', { POSTGRES_IMAGE, REDIS_IMAGE, PYTHON_IMAGE });
+const migrations = new Stack('migrations-job', { POSTGRES_IMAGE, PYTHON_IMAGE });
+const stacks = [springboot, webapp, migrations];
+
+beforeAll(async () => {
+  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
+    throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
+  }
+  const runtime = await createDockerRuntime();
+  try {
+    // Cold, this runs two debootstraps (minutes); `node scripts/test-images.mjs` does it ahead of time.
+    await ensureTestImages(runtime, [
+      NGINX_IMAGE,
+      JDK_IMAGE,
+      JRE_IMAGE,
+      POSTGRES_IMAGE,
+      REDIS_IMAGE,
+      PYTHON_IMAGE,
+    ]);
+  } finally {
+    await runtime.close();
+  }
+  for (const stack of stacks) stack.port = await freePort();
+}, 30 * 60_000);
+
+afterAll(() => {
+  for (const stack of stacks) stack.cleanup();
+}, STEP_TIMEOUT);
+
+describe('examples/nginx-springboot: nginx in front of a Java app built in two stages', () => {
+  const s = springboot;
+
+  it(
+    'up -d --wait --build builds the app (JDK stage → JRE stage) and brings both up healthy',
+    () => {
+      s.ok(['up', '-d', '--wait', '--build']);
+      const ps = s.ps();
+      expect(Object.keys(ps).sort()).toEqual(['app', 'nginx']);
+      expect(ps.app).toMatchObject({ State: 'running', Health: 'healthy' });
+      expect(ps.nginx).toMatchObject({ State: 'running', Health: 'healthy' });
+    },
+    STEP_TIMEOUT,
+  );
+
+  it('the published port answers on 127.0.0.1: nginx proxies /hello to the app', async () => {
+    const r = await httpUntil(s.port, '/hello', /Hello from berth/, 10);
+    expect(r).toEqual({ status: 200, body: 'Hello from berth\n' });
+    expect((await httpGet(s.port, '/healthz')).body).toBe('ok\n');
+  });
+
+  it('logs shows the app and the nginx access log', () => {
+    const app = s.ok(['logs', '--no-color', 'app']);
+    expect(app.stdout).toMatch(/app-1 +\| listening on :8080/);
+    const nginx = s.ok(['logs', '--no-color', '--no-log-prefix', 'nginx']);
+    expect(nginx.stdout).toMatch(/"GET \/hello HTTP\/1\.1" 200/);
+  });
+
+  it('exec runs a command in the running app container, as the image user', () => {
+    const r = s.ok(['exec', '-T', 'app', 'sh', '-c', 'echo "$GREETING"; id -u']);
+    expect(r.stdout).toBe('Hello from berth\n10001\n');
+  });
+
+  it('run --rm starts a one-off container on the project network and removes it', () => {
+    const r = s.ok([
+      'run',
+      '--rm',
+      '-T',
+      '--no-deps',
+      'nginx',
+      'bash',
+      '-c',
+      "exec 3<>/dev/tcp/app/8080 && printf 'GET /hello HTTP/1.0\\r\\nHost: app\\r\\n\\r\\n' >&3 && cat <&3",
+    ]);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 200/);
+    expect(r.stdout).toContain('Hello from berth\n');
+    const oneOffs = docker([
+      'ps',
+      '-a',
+      '-q',
+      '--filter',
+      `label=${PROJECT_LABEL}=${s.project}`,
+      '--filter',
+      'label=com.docker.compose.oneoff=True',
+    ]);
+    expect(oneOffs).toBe('');
+  });
+
+  it(
+    'a changed GREETING recreates only the app; nginx keeps proxying to the new container',
+    async () => {
+      const before = s.ps();
+      s.ok(['up', '-d', '--wait'], { GREETING: 'Bonjour from berth' });
+      const after = s.ps();
+      expect(after.app.ID).not.toBe(before.app.ID);
+      expect(after.nginx.ID).toBe(before.nginx.ID);
+      const r = await httpUntil(s.port, '/hello', /Bonjour/, 30);
+      expect(r).toEqual({ status: 200, body: 'Bonjour from berth\n' });
+    },
+    STEP_TIMEOUT,
+  );
+
+  it('down -v leaves no container, network or volume with the project label', () => {
+    s.ok(['down', '-v']);
+    expect(s.leftovers()).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+});
+
+describe('examples/web-postgres-redis: healthchecks, service_healthy, named volumes, a secret', () => {
+  const s = webapp;
+  const password = readFileSync(join(repo, 'examples', 'web-postgres-redis', 'db_password.txt'), 'utf8');
+
+  it(
+    'up -d --wait --build starts db and cache healthy, then the web app',
+    () => {
+      s.ok(['up', '-d', '--wait', '--build']);
+      const ps = s.ps();
+      expect(Object.keys(ps).sort()).toEqual(['cache', 'db', 'web']);
+      for (const service of ['cache', 'db', 'web']) {
+        expect(ps[service]).toMatchObject({ State: 'running', Health: 'healthy' });
+      }
+    },
+    STEP_TIMEOUT,
+  );
+
+  it('GET / on the published port proves the app talked to Redis and PostgreSQL', async () => {
+    const first = await httpUntil(s.port, '/', /redis hits/, 10);
+    const second = await httpGet(s.port, '/');
+    expect(first.status).toBe(200);
+    // e.g. "… (PostgreSQL 15.18 (Debian 15.18-0+deb12u1))"
+    expect(first.body).toMatch(
+      /^Hello from berth: redis hits=1, postgres visits=1 \(PostgreSQL 1\d\.\d+.*\)\n$/,
+    );
+    expect(second.body).toMatch(/redis hits=2, postgres visits=2 /);
+  });
+
+  it('exec reaches both backends directly', () => {
+    const visits = s.ok([
+      'exec',
+      '-T',
+      'db',
+      'psql',
+      '-U',
+      'app',
+      '-d',
+      'app',
+      '-tAc',
+      'select count(*) from visits',
+    ]);
+    expect(visits.stdout.trim()).toBe('2');
+    const hits = s.ok(['exec', '-T', 'cache', 'redis-cli', 'get', 'hits']);
+    expect(hits.stdout.trim()).toBe('2');
+  });
+
+  it('the secret is a file in /run/secrets, not an environment variable', () => {
+    const secret = s.ok(['exec', '-T', 'web', 'cat', '/run/secrets/db_password']);
+    expect(secret.stdout).toBe(password);
+    const env = s.ok(['exec', '-T', 'web', 'env']);
+    expect(env.stdout).not.toContain(password.trim());
+  });
+
+  it('logs shows PostgreSQL ready and the web app listening', () => {
+    const db = s.ok(['logs', '--no-color', 'db']);
+    expect(db.stdout).toMatch(/database system is ready to accept connections/);
+    const web = s.ok(['logs', '--no-color', 'web']);
+    expect(web.stdout).toMatch(/listening on :8000/);
+  });
+
+  it('run --rm reaches the cache from a one-off container', () => {
+    const r = s.ok(['run', '--rm', '-T', '--no-deps', 'cache', 'redis-cli', '-h', 'cache', 'get', 'hits']);
+    expect(r.stdout.trim()).toBe('2');
+  });
+
+  it(
+    'down keeps the named volumes: after up again the counts go on',
+    async () => {
+      s.ok(['down']);
+      expect(s.leftovers().containers).toEqual([]);
+      expect(s.leftovers().volumes).toHaveLength(2);
+      s.ok(['up', '-d', '--wait']);
+      const r = await httpUntil(s.port, '/', /redis hits/, 10);
+      expect(r.body).toMatch(/redis hits=3, postgres visits=3 /);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    'a changed GREETING recreates only web',
+    async () => {
+      const before = s.ps();
+      s.ok(['up', '-d', '--wait'], { GREETING: 'Bonjour' });
+      const after = s.ps();
+      expect(after.web.ID).not.toBe(before.web.ID);
+      expect(after.db.ID).toBe(before.db.ID);
+      expect(after.cache.ID).toBe(before.cache.ID);
+      const r = await httpUntil(s.port, '/', /^Bonjour/, 10);
+      expect(r.body).toMatch(/^Bonjour: redis hits=4, postgres visits=4 /);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it('down -v leaves no container, network or volume with the project label', () => {
+    s.ok(['down', '-v']);
+    expect(s.leftovers()).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+});
+
+describe('examples/migrations-job: a one-shot job gated by service_completed_successfully', () => {
+  const s = migrations;
+
+  it(
+    'up -d --wait --build runs the migrations, then starts the api',
+    () => {
+      s.ok(['up', '-d', '--wait', '--build']);
+      const ps = s.ps();
+      expect(Object.keys(ps).sort()).toEqual(['api', 'db', 'migrate']);
+      expect(ps.migrate).toMatchObject({ State: 'exited', ExitCode: 0 });
+      expect(ps.db).toMatchObject({ State: 'running', Health: 'healthy' });
+      expect(ps.api).toMatchObject({ State: 'running', Health: 'healthy' });
+    },
+    STEP_TIMEOUT,
+  );
+
+  it('GET / shows the migrated schema', async () => {
+    const r = await httpUntil(s.port, '/', /schema version/, 10);
+    expect(r).toEqual({
+      status: 200,
+      body: 'schema version: 002_seed_messages\nmessage: hello from the migration job\n',
+    });
+  });
+
+  it('logs migrate shows each migration applied once', () => {
+    const r = s.ok(['logs', '--no-color', '--no-log-prefix', 'migrate']);
+    expect(r.stdout).toContain('migration 001_create_messages: applying\n');
+    expect(r.stdout).toContain('migration 002_seed_messages: applying\n');
+    expect(r.stdout).toContain('migrations done: 2 applied\n');
+  });
+
+  it('run --rm migrate again applies nothing; a one-off exit code is berth run’s exit code', () => {
+    const again = s.ok(['run', '--rm', '-T', 'migrate']);
+    expect(again.stdout).toContain('migration 001_create_messages: already applied\n');
+    expect(again.stdout).toContain('migrations done: 0 applied\n');
+    const failing = s.berth(['run', '--rm', '-T', '--no-deps', 'migrate', 'sh', '-c', 'exit 3']);
+    expect(failing.status).toBe(3);
+  });
+
+  it('exec queries the database the job migrated', () => {
+    const r = s.ok([
+      'exec',
+      '-T',
+      'db',
+      'psql',
+      '-U',
+      'app',
+      '-d',
+      'app',
+      '-tAc',
+      'select count(*) from schema_migrations',
+    ]);
+    expect(r.stdout.trim()).toBe('2');
+  });
+
+  it('down -v leaves no container, network or volume with the project label', () => {
+    s.ok(['down', '-v']);
+    expect(s.leftovers()).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+});
