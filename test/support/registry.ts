@@ -20,6 +20,8 @@ export interface TestRegistry {
   /** `127.0.0.1:<port>`: the registry part of image references. */
   host: string;
   port: number;
+  /** The registry's filesystem storage (`<storageDir>/docker/registry/v2/…`). */
+  storageDir: string;
   username: string;
   password: string;
   /** Writes a docker config.json with `auths` for this registry into a new temp dir; returns the dir. */
@@ -55,7 +57,12 @@ function probe(port: number): Promise<number> {
 }
 
 export async function startRegistry(
-  options: { username?: string; password?: string } = {},
+  options: {
+    username?: string;
+    password?: string;
+    /** Token auth (a token server such as test/support/token-server.ts) instead of htpasswd. */
+    tokenAuth?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  } = {},
 ): Promise<TestRegistry> {
   for (const bin of [REGISTRY_BINARY, HTPASSWD]) {
     if (!existsSync(bin)) {
@@ -92,9 +99,15 @@ export async function startRegistry(
         `  addr: 127.0.0.1:${port}`,
         `  secret: ${Math.random().toString(36).slice(2)}`,
         'auth:',
-        '  htpasswd:',
-        '    realm: berth-test',
-        `    path: ${join(dir, 'htpasswd')}`,
+        ...(options.tokenAuth
+          ? [
+              '  token:',
+              `    realm: ${options.tokenAuth.realm}`,
+              `    service: ${options.tokenAuth.service}`,
+              `    issuer: ${options.tokenAuth.issuer}`,
+              `    rootcertbundle: ${options.tokenAuth.rootCertBundle}`,
+            ]
+          : ['  htpasswd:', '    realm: berth-test', `    path: ${join(dir, 'htpasswd')}`]),
         '',
       ].join('\n'),
     );
@@ -122,6 +135,7 @@ export async function startRegistry(
     return {
       host,
       port,
+      storageDir: join(dir, 'data'),
       username,
       password,
       dockerConfig(o = {}) {
