@@ -15,6 +15,30 @@ export type { ErrorCode, SourceLocation, YamlPath } from './api/errors.js';
 export { BerthError, ComposeError, formatYamlPath, isBerthError } from './api/errors.js';
 export type { BerthEvent, EventSink, ResourceEvent, WarningEvent } from './api/events.js';
 export type {
+  ImageHistoryEntry,
+  ImageImportOptions,
+  ImageLayerProgress,
+  ImageListEntry,
+  ImageListOptions,
+  ImageLoadOptions,
+  ImageLoadResult,
+  ImagePruneOptions,
+  ImagePruneResult,
+  ImagePullOptions,
+  ImagePullResult,
+  ImagePushOptions,
+  ImagePushResult,
+  ImageRemoveOptions,
+  ImageRemoveResult,
+  ImageSaveOptions,
+  ImageSaveResult,
+  ImageStoreAccess,
+  LoginOptions,
+  LoginResult,
+  LogoutOptions,
+  LogoutResult,
+} from './api/images.js';
+export type {
   ContainerProcesses,
   ContainerStatsEntry,
   EventsOptions,
@@ -89,6 +113,27 @@ export { loadProject } from './compose/load-project.js';
 export type * from './compose/model.js';
 /** Project-name rules (spec 02-model.md). */
 export { isValidProjectName, normalizeProjectName } from './compose/project-name.js';
+/**
+ * The built-in engine's images (berth's own store under BERTH_ROOT, not dockerd): `imagePull(ref)`,
+ * `imagePush`, `imageList`, `imageRemove`, `imageTag`, `imageInspect`, `imageHistory`, `imageSave`,
+ * `imageLoad`, `imageImport`, `imagePrune`; `login` / `logout` store credentials in the docker config.
+ */
+export {
+  type ImageInspect,
+  imageHistory,
+  imageImport,
+  imageInspect,
+  imageList,
+  imageLoad,
+  imagePrune,
+  imagePull,
+  imagePush,
+  imageRemove,
+  imageSave,
+  imageTag,
+  login,
+  logout,
+} from './engine/images/index.js';
 /** berth's stable per-service configuration hash (the `com.docker.compose.config-hash` label). */
 export { configHash } from './reconcile/hash.js';
 export type { Operation, Plan } from './reconcile/plan.js';

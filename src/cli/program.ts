@@ -13,8 +13,11 @@ import { registerCreate } from './commands/create.js';
 import { registerDown } from './commands/down.js';
 import { registerEvents } from './commands/events.js';
 import { registerExec } from './commands/exec.js';
+import { registerImage } from './commands/image.js';
 import { registerImages } from './commands/images.js';
 import { registerKill } from './commands/kill.js';
+import { registerLogin } from './commands/login.js';
+import { registerLogout } from './commands/logout.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
 import { registerPause, registerUnpause } from './commands/pause.js';
@@ -78,8 +81,11 @@ const COMMANDS: Record<string, Register> = {
   down: registerDown,
   events: registerEvents,
   exec: registerExec,
+  image: registerImage,
   images: registerImages,
   kill: registerKill,
+  login: registerLogin,
+  logout: registerLogout,
   logs: registerLogs,
   ls: registerLs,
   pause: registerPause,

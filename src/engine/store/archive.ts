@@ -105,6 +105,8 @@ function memberName(name: string): string | undefined {
 export async function loadArchive(
   store: ImageStore,
   source: Readable | AsyncIterable<Uint8Array> | string,
+  /** Called per image with the names the archive gives it (`Loaded image: …`). */
+  onLoaded?: (record: ImageRecord, names: string[]) => void,
 ): Promise<ImageRecord[]> {
   return store.lease(async () => {
     const input = typeof source === 'string' ? createReadStream(source) : source;
@@ -127,9 +129,9 @@ export async function loadArchive(
     const legacy = await json<LegacyManifestItem[]>('manifest.json');
     if (members.has('oci-layout') && members.has('index.json')) {
       const index = await json<OciIndex>('index.json');
-      return loadOci(store, index!, legacy ?? []);
+      return loadOci(store, index!, legacy ?? [], onLoaded);
     }
-    if (legacy !== undefined) return loadLegacy(store, members, legacy);
+    if (legacy !== undefined) return loadLegacy(store, members, legacy, onLoaded);
     throw corrupt(
       'not a docker save or OCI archive: it has neither manifest.json nor oci-layout + index.json',
     );
@@ -216,6 +218,7 @@ async function loadOci(
   store: ImageStore,
   index: OciIndex,
   legacy: LegacyManifestItem[],
+  onLoaded?: (record: ImageRecord, names: string[]) => void,
 ): Promise<ImageRecord[]> {
   if (!index || !Array.isArray(index.manifests)) throw corrupt('index.json has no manifests array');
   const out: ImageRecord[] = [];
@@ -232,6 +235,7 @@ async function loadOci(
       if (memberName(item.Config) === configFile) for (const t of item.RepoTags ?? []) refs.add(t);
     }
     out.push(await store.addImage(bytes, { refs: [...refs] }));
+    onLoaded?.(out[out.length - 1]!, [...refs]);
   }
   return out;
 }
@@ -263,6 +267,7 @@ async function loadLegacy(
   store: ImageStore,
   members: Map<string, Member>,
   items: LegacyManifestItem[],
+  onLoaded?: (record: ImageRecord, names: string[]) => void,
 ): Promise<ImageRecord[]> {
   if (!Array.isArray(items)) throw corrupt('manifest.json is not an array');
   const out: ImageRecord[] = [];
@@ -308,6 +313,7 @@ async function loadLegacy(
       layers,
     };
     out.push(await store.addImage(Buffer.from(JSON.stringify(manifest)), { refs: item.RepoTags ?? [] }));
+    onLoaded?.(out[out.length - 1]!, [...(item.RepoTags ?? [])]);
   }
   return out;
 }

@@ -101,7 +101,12 @@ describe('bash completion', () => {
       '--project-directory',
       '--project-name',
     ]);
-    expect(complete('berth', '-f', 'compose.yaml', 'l').reply.sort()).toEqual(['logs', 'ls']);
+    expect(complete('berth', '-f', 'compose.yaml', 'l').reply.sort()).toEqual([
+      'login',
+      'logout',
+      'logs',
+      'ls',
+    ]);
   });
 
   it("completes a command's own options", () => {
