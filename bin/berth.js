@@ -8,7 +8,8 @@
 // subcommand, keyed by the Node version and the bundle's size and mtime. V8 checks the data itself
 // and rejects what does not match (another V8, other flags, another source): the run then compiles
 // as usual and rewrites the file. Any failure to read or write the cache only costs that speed-up.
-// BERTH_NO_COMPILE_CACHE=1 turns it off.
+// BERTH_NO_COMPILE_CACHE=1 turns it off. With --debug the unbundled modules run instead (readable
+// stack traces).
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -72,7 +73,9 @@ function load() {
   return { main: module.exports.main, save };
 }
 
-const { main, save } = load();
+// --debug (or BERTH_DEBUG) runs tsc's unbundled, unminified modules: stack traces name real files.
+const debug = process.argv.includes('--debug') || /^(1|true)$/i.test(env.BERTH_DEBUG ?? '');
+const { main, save } = debug ? { main: (await import('../dist/cli/main.js')).main, save: () => {} } : load();
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -29,5 +29,8 @@ await build({
   inject: ['scripts/import-meta-url.js'],
   define: { 'import.meta.url': 'import_meta_url' },
   legalComments: 'none',
+  // Half the bytes to read, hash and deserialize on every start (~40 ms of CPU per run, measured on
+  // `berth version`). Readable stack traces come from `--debug`, which bin/berth.js runs unbundled.
+  minify: true,
   logLevel: 'warning',
 });
