@@ -18,10 +18,15 @@ describe('docker runtime: endpoint errors', () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-endpoint-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  // A tcp endpoint is pinged when the runtime is made; a unix socket fails on the first call.
   const unreachable = async (env: NodeJS.ProcessEnv): Promise<RuntimeError> => {
     try {
       const rt = await createDockerRuntime({ env, home: dir });
-      await rt.close();
+      try {
+        await rt.listContainers();
+      } finally {
+        await rt.close();
+      }
     } catch (err) {
       expect(err).toBeInstanceOf(RuntimeError);
       return err as RuntimeError;
@@ -94,13 +99,20 @@ describe('docker runtime: endpoint errors', () => {
 });
 
 describe('docker runtime: request economy', () => {
-  it('pings once and lists containers of a label in one request', async () => {
+  it('reads over a unix socket without a ping; the first write negotiates the API version once', async () => {
     const rt = await createDockerRuntime();
     try {
-      expect(rt.client.requests).toBe(1);
+      expect(rt.client.requests).toBe(0);
       await rt.listContainers({ labels: { 'com.docker.compose.project': 'berth-test-nothing-here' } });
-      expect(rt.client.requests).toBe(2);
+      expect(rt.client.requests).toBe(1);
+      expect(rt.client.apiVersion).toBeUndefined();
+      await expect(rt.stopContainer('berth-test-no-such-container')).rejects.toMatchObject({
+        code: 'RUNTIME_NOT_FOUND',
+      });
+      expect(rt.client.requests).toBe(3);
       expect(rt.client.apiVersion).toMatch(/^1\.\d+$/);
+      await expect(rt.stopContainer('berth-test-no-such-container')).rejects.toBeInstanceOf(RuntimeError);
+      expect(rt.client.requests).toBe(4);
     } finally {
       await rt.close();
     }

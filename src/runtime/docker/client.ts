@@ -57,6 +57,21 @@ export class EngineClient {
       : new http.Agent(common);
   }
 
+  private negotiation?: Promise<void>;
+
+  /**
+   * Settles the API version once (a ping), shared by every caller. Reads do not wait for it: before
+   * it, GETs go unversioned and the engine answers at its own version, which only adds fields to what
+   * berth reads. So `ps` and a no-op `up` cost no ping; the first write negotiates.
+   */
+  negotiate(signal?: AbortSignal): Promise<void> {
+    this.negotiation ??= this.ping(signal).catch((err) => {
+      this.negotiation = undefined;
+      throw err;
+    });
+    return this.negotiation;
+  }
+
   /** GET /_ping; sets `apiVersion` from the engine's `Api-Version` header (capped at ours). */
   async ping(signal?: AbortSignal): Promise<void> {
     const res = await this.send('GET', '/_ping', { signal }, false);
@@ -102,6 +117,7 @@ export class EngineClient {
    * raw duplex stream.
    */
   async upgrade(method: string, path: string, options: RequestOptions = {}): Promise<Socket> {
+    await this.versioned(method, options);
     const req = this.request(method, path, {
       ...options,
       headers: { ...options.headers, Connection: 'Upgrade', Upgrade: 'tcp' },
@@ -127,12 +143,20 @@ export class EngineClient {
     this.agent.destroy();
   }
 
-  private send(
+  /** Writes wait for the API version; reads do not (see negotiate). */
+  private async versioned(method: string, options: RequestOptions): Promise<void> {
+    if (this.apiVersion === undefined && method !== 'GET' && method !== 'HEAD') {
+      await this.negotiate(options.signal);
+    }
+  }
+
+  private async send(
     method: string,
     path: string,
     options: RequestOptions,
     versioned = true,
   ): Promise<IncomingMessage> {
+    if (versioned) await this.versioned(method, options);
     const req = this.request(method, path, options, versioned);
     return new Promise<IncomingMessage>((resolve, reject) => {
       req.on('response', (res) => {

@@ -64,7 +64,12 @@ export interface CreateDockerRuntimeOptions {
 /** Resolves the endpoint like the docker CLI, pings it, and returns a runtime bound to it. */
 export async function createDockerRuntime(options: CreateDockerRuntimeOptions = {}): Promise<DockerRuntime> {
   const endpoint = resolveDockerEndpoint({ env: options.env, home: options.home });
+  if (options.signal?.aborted) throw abortedError('connect to the Docker engine', options.signal.reason);
   const client = new EngineClient(endpoint);
+  // A unix socket fails at once when nothing listens (ENOENT/ECONNREFUSED → RUNTIME_UNREACHABLE on the
+  // first call), so it needs no ping up front: the client negotiates the version on its first write.
+  if (endpoint.transport.kind === 'unix')
+    return new DockerRuntime(client, { env: options.env, home: options.home });
   // A blackholed tcp endpoint would otherwise hang the first command forever.
   const timeout = AbortSignal.timeout(options.pingTimeoutMs ?? 15_000);
   try {
