@@ -163,21 +163,28 @@ export function selectServices(state: ProjectState, names: readonly string[] | u
   return new Set(names);
 }
 
-/** `names` and everything they depend on (edges filtered by `edge`), transitively. */
-export function withDependencies(
-  state: Pick<ProjectState, 'services'>,
-  names: Iterable<string>,
-  edge: (d: Dependency) => boolean = () => true,
-): Set<string> {
+/** `names` and every service `next` leads to from them, transitively. */
+function reachable(names: Iterable<string>, next: (name: string) => Iterable<string>): Set<string> {
   const out = new Set<string>();
   const stack = [...names];
   while (stack.length > 0) {
     const n = stack.pop()!;
     if (out.has(n)) continue;
     out.add(n);
-    for (const [dep, d] of Object.entries(state.services[n] ?? {})) if (edge(d)) stack.push(dep);
+    for (const m of next(n)) stack.push(m);
   }
   return out;
+}
+
+/** `names` and everything they depend on (edges filtered by `edge`), transitively. */
+export function withDependencies(
+  state: Pick<ProjectState, 'services'>,
+  names: Iterable<string>,
+  edge: (d: Dependency) => boolean = () => true,
+): Set<string> {
+  return reachable(names, function* (n) {
+    for (const [dep, d] of Object.entries(state.services[n] ?? {})) if (edge(d)) yield dep;
+  });
 }
 
 /** `names` and every service depending on them (edges filtered by `edge`), transitively. */
@@ -186,18 +193,12 @@ export function withDependents(
   names: Iterable<string>,
   edge: (d: Dependency) => boolean = () => true,
 ): Set<string> {
-  const out = new Set<string>();
-  const stack = [...names];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (out.has(n)) continue;
-    out.add(n);
+  return reachable(names, function* (n) {
     for (const [svc, deps] of Object.entries(state.services)) {
       const d = deps[n];
-      if (d !== undefined && edge(d)) stack.push(svc);
+      if (d !== undefined && edge(d)) yield svc;
     }
-  }
-  return out;
+  });
 }
 
 /**
@@ -491,7 +492,16 @@ export async function kill(project: Project | string, options: KillOptions = {})
       .filter((c) => options.removeOrphans === true || known.has(c.service));
     const ctx = { runtime, parallel, emit: emitter(options), signal: options.signal };
     await walkContainers(ctx, targets, new Map(), ['Killing', 'Killed'], (c) =>
-      runtime.killContainer(c.id, options.killSignal ?? 'SIGKILL'),
+      runtime.killContainer(c.id, options.killSignal ?? 'SIGKILL').catch((err: unknown) => {
+        // It stopped between the list and the kill (a signal sent just before, its own exit): done.
+        if (
+          err instanceof RuntimeError &&
+          err.code === 'RUNTIME_CONFLICT' &&
+          /is not running/.test(err.message)
+        )
+          return;
+        throw err;
+      }),
     );
     return { containers: summarizeAll(targets) };
   });

@@ -8,18 +8,17 @@
  * service can be built or `ignoreFailures` is set; then it is a warning. Credentials come from the
  * docker config (runtime/docker/auth.ts). Per-layer progress goes to `onLayer`.
  */
-import type { BerthError } from '../api/errors.js';
-import { resourceEvent, warningEvent } from '../api/events.js';
+import { resourceEvent } from '../api/events.js';
 import type { PullOptions, PullResult } from '../api/verbs.js';
 import type { Project } from '../compose/model.js';
 import { buildGraph } from '../graph/graph.js';
 import { withEngine } from './engine.js';
-import { checkServices, pool } from './image-common.js';
+import { pool } from './image-common.js';
+import { namedServices, transferImage } from './image-transfer.js';
 
 /** The named services (all when none) plus, with `includeDeps`, their dependencies; sorted. */
 export function withDependencies(project: Project, services: string[] | undefined, includeDeps: boolean) {
-  const names = services && services.length > 0 ? services : Object.keys(project.services);
-  checkServices(project, names);
+  const names = namedServices(project, services);
   const out = new Set(names);
   if (includeDeps && services && services.length > 0) {
     const graph = buildGraph(project.services);
@@ -67,35 +66,14 @@ export async function pull(project: Project, options: PullOptions = {}): Promise
     }
 
     await pool(todo, parallel, async ({ image, buildable }) => {
-      emit(resourceEvent('image', image, 'Pulling', 'working'));
-      try {
-        await runtime.pullImage(image, {
-          signal: options.signal,
-          onProgress: options.onLayer
-            ? (p) =>
-                options.onLayer?.({
-                  image,
-                  layer: p.id,
-                  status: p.status,
-                  current: p.current,
-                  total: p.total,
-                })
-            : undefined,
-        });
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const code = (err as BerthError).code;
-        if ((options.ignoreFailures || buildable) && code !== 'ABORTED' && code !== 'RUNTIME_UNREACHABLE') {
-          emit(resourceEvent('image', image, 'Pulling', 'warning', message));
-          emit(warningEvent(`failed to pull ${image}: ${message}`));
-          result.failed.push({ image, error: message });
-          return;
-        }
-        emit(resourceEvent('image', image, 'Pulling', 'error', message));
-        throw err;
-      }
-      emit(resourceEvent('image', image, 'Pulled', 'done'));
-      result.pulled.push(image);
+      const pulled = await transferImage(runtime, 'pull', image, {
+        signal: options.signal,
+        onLayer: options.onLayer,
+        emit,
+        tolerate: options.ignoreFailures === true || buildable,
+        failed: result.failed,
+      });
+      if (pulled) result.pulled.push(image);
     });
     result.pulled.sort();
     return result;

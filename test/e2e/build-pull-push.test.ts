@@ -4,20 +4,17 @@
  * 127.0.0.1 (test/support/registry.ts) with credentials from a temporary DOCKER_CONFIG. afterAll
  * takes the project down, removes its images and stops the registry, however the tests end.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../support/images/busybox.js';
+import { removeLeftovers } from '../support/cleanup.js';
+import { docker, PROJECT_LABEL, prepareBusyboxTests, berth as run, uniqueSuffix } from '../support/cli.js';
+import { BUSYBOX_IMAGE } from '../support/images/busybox.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(repo, 'bin', 'berth.js');
-const project = `berth-e2e-build-${process.pid}-${Date.now().toString(36)}`;
-const PROJECT_LABEL = 'com.docker.compose.project';
+const project = `berth-e2e-build-${uniqueSuffix()}`;
 
 let registry: TestRegistry;
 let dir: string;
@@ -25,32 +22,13 @@ let goodConfig: string;
 let badConfig: string;
 let ref: string;
 
+/** `berth -p <project> …` in the project directory, with the registry credentials of `dockerConfig`. */
 function berth(args: string[], dockerConfig = goodConfig) {
-  const r = spawnSync(process.execPath, [bin, '-p', project, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      DOCKER_CONFIG: dockerConfig,
-      ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
-    },
-    timeout: 180_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function docker(args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+  return run(['-p', project, ...args], { cwd: dir, env: { DOCKER_CONFIG: dockerConfig }, timeout: 180_000 });
 }
 
 beforeAll(async () => {
-  const runtime = await createDockerRuntime();
-  try {
-    await ensureBusyboxImage(runtime);
-  } finally {
-    await runtime.close();
-  }
+  await prepareBusyboxTests();
   registry = await startRegistry();
   goodConfig = registry.dockerConfig();
   badConfig = registry.dockerConfig({ password: 'wrong' });
@@ -70,10 +48,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    if (dir)
-      spawnSync(process.execPath, [bin, '-p', project, 'down', '-t', '0'], { cwd: dir, encoding: 'utf8' });
-    const left = docker(['ps', '-aq', '--filter', `label=${PROJECT_LABEL}=${project}`]);
-    if (left) docker(['rm', '-f', ...left.split('\n')]);
+    if (dir) run(['-p', project, 'down', '-t', '0'], { cwd: dir });
+    removeLeftovers(project);
     if (ref) spawnSync('docker', ['rmi', '-f', ref], { encoding: 'utf8' });
     // Built images carry the project label, the ones a rebuild left untagged too.
     const images = docker(['images', '-q', '--filter', `label=${PROJECT_LABEL}=${project}`]);

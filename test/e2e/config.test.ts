@@ -2,42 +2,18 @@
  * `berth config` as a user runs it: the built CLI (`node bin/berth.js`, so `npm run build` first —
  * `npm test` does) on the examples, with a clean environment (no COMPOSE_* leaking in from the shell).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertCliBuilt, berth, repo } from '../support/cli.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(repo, 'bin', 'berth.js');
 const example = join(repo, 'examples', 'nginx-springboot');
 const exampleFile = join(example, 'compose.yaml');
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function berth(
-  args: string[],
-  opts: { env?: Record<string, string>; input?: string; cwd?: string } = {},
-): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: opts.cwd ?? repo,
-    input: opts.input ?? '',
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...opts.env },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 let scratch: string;
 beforeAll(() => {
-  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
-    throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
-  }
+  assertCliBuilt();
   scratch = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
 });
 afterAll(() => {

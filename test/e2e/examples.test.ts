@@ -7,14 +7,21 @@
  * takes it down with berth, then removes anything left with its project label (and the images its
  * builds made) through the docker CLI, so a failing test leaks nothing.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { type Leftovers, labelledLeftovers, removeLeftovers } from '../support/cleanup.js';
+import {
+  assertCliBuilt,
+  docker,
+  lines,
+  PROJECT_LABEL,
+  type Run,
+  repo,
+  berth as run,
+  uniqueSuffix,
+  withDockerRuntime,
+} from '../support/cli.js';
 import {
   ensureTestImages,
   JDK_IMAGE,
@@ -24,18 +31,10 @@ import {
   PYTHON_IMAGE,
   REDIS_IMAGE,
 } from '../support/images/catalog.js';
+import { freePort, httpGet } from '../support/net.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(repo, 'bin', 'berth.js');
-const suffix = `${process.pid}-${Date.now().toString(36)}`;
-const PROJECT_LABEL = 'com.docker.compose.project';
+const suffix = uniqueSuffix();
 const STEP_TIMEOUT = 300_000;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** One example stack: its compose file, project name and environment. */
 class Stack {
@@ -51,20 +50,10 @@ class Stack {
   }
 
   berth(args: string[], extraEnv: Record<string, string> = {}): Run {
-    const r = spawnSync(process.execPath, [bin, '-f', this.file, '-p', this.project, ...args], {
-      cwd: repo,
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/root',
-        ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
-        HTTP_PORT: `127.0.0.1:${this.port}`,
-        ...this.env,
-        ...extraEnv,
-      },
+    return run(['-f', this.file, '-p', this.project, ...args], {
+      env: { HTTP_PORT: `127.0.0.1:${this.port}`, ...this.env, ...extraEnv },
       timeout: STEP_TIMEOUT - 10_000,
     });
-    return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
   }
 
   /** `berth …` that must exit 0; the error shows its output otherwise. */
@@ -76,6 +65,11 @@ class Stack {
       );
     }
     return r;
+  }
+
+  /** `psql` as the app user in the `db` service: the answer to `sql`, unaligned, tuples only. */
+  psql(sql: string): Run {
+    return this.ok(['exec', '-T', 'db', 'psql', '-U', 'app', '-d', 'app', '-tAc', sql]);
   }
 
   /** Service → container summary from `ps -a --format json`. */
@@ -90,23 +84,15 @@ class Stack {
   }
 
   /** What the engine still has with this project's label. */
-  leftovers(): { containers: string[]; networks: string[]; volumes: string[] } {
-    const filter = `label=${PROJECT_LABEL}=${this.project}`;
-    return {
-      containers: lines(docker(['ps', '-a', '-q', '--filter', filter])),
-      networks: lines(docker(['network', 'ls', '-q', '--filter', filter])),
-      volumes: lines(docker(['volume', 'ls', '-q', '--filter', filter])),
-    };
+  leftovers(): Leftovers {
+    return labelledLeftovers(this.project);
   }
 
   /** Best effort: berth down, then the docker CLI for whatever is left, and the built images. */
   cleanup(): void {
     this.berth(['down', '-v', '-t', '0']);
+    removeLeftovers(this.project);
     try {
-      const left = this.leftovers();
-      if (left.containers.length > 0) docker(['rm', '-f', '-v', ...left.containers]);
-      if (left.networks.length > 0) docker(['network', 'rm', ...left.networks]);
-      if (left.volumes.length > 0) docker(['volume', 'rm', '-f', ...left.volumes]);
       const images = lines(docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).filter((ref) =>
         ref.startsWith(`${this.project}`),
       );
@@ -115,39 +101,6 @@ class Stack {
       // best effort: the assertions in the tests report real leaks
     }
   }
-}
-
-function lines(out: string): string[] {
-  return out === '' ? [] : out.split('\n');
-}
-
-function docker(args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolveBody, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolveBody({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** GETs until the body matches (at most `attempts` times, 1 s apart); returns the last answer. */
@@ -170,6 +123,14 @@ async function httpUntil(
   return last;
 }
 
+/** The last test of each example: `down -v` leaves nothing with the project label. */
+function itLeavesNothingAfterDown(s: Stack): void {
+  it('down -v leaves no container, network or volume with the project label', () => {
+    s.ok(['down', '-v']);
+    expect(s.leftovers()).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+}
+
 const springboot = new Stack('nginx-springboot', {
   NGINX_IMAGE,
   JDK_IMAGE,
@@ -180,23 +141,11 @@ const migrations = new Stack('migrations-job', { POSTGRES_IMAGE, PYTHON_IMAGE })
 const stacks = [springboot, webapp, migrations];
 
 beforeAll(async () => {
-  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
-    throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
-  }
-  const runtime = await createDockerRuntime();
-  try {
-    // Cold, this runs two debootstraps (minutes); `node scripts/test-images.mjs` does it ahead of time.
-    await ensureTestImages(runtime, [
-      NGINX_IMAGE,
-      JDK_IMAGE,
-      JRE_IMAGE,
-      POSTGRES_IMAGE,
-      REDIS_IMAGE,
-      PYTHON_IMAGE,
-    ]);
-  } finally {
-    await runtime.close();
-  }
+  assertCliBuilt();
+  // Cold, this runs two debootstraps (minutes); `node scripts/test-images.mjs` does it ahead of time.
+  await withDockerRuntime((runtime) =>
+    ensureTestImages(runtime, [NGINX_IMAGE, JDK_IMAGE, JRE_IMAGE, POSTGRES_IMAGE, REDIS_IMAGE, PYTHON_IMAGE]),
+  );
   for (const stack of stacks) stack.port = await freePort();
 }, 30 * 60_000);
 
@@ -276,10 +225,7 @@ describe('examples/nginx-springboot: nginx in front of a Java app built in two s
     STEP_TIMEOUT,
   );
 
-  it('down -v leaves no container, network or volume with the project label', () => {
-    s.ok(['down', '-v']);
-    expect(s.leftovers()).toEqual({ containers: [], networks: [], volumes: [] });
-  });
+  itLeavesNothingAfterDown(s);
 });
 
 describe('examples/web-postgres-redis: healthchecks, service_healthy, named volumes, a secret', () => {
@@ -311,18 +257,7 @@ describe('examples/web-postgres-redis: healthchecks, service_healthy, named volu
   });
 
   it('exec reaches both backends directly', () => {
-    const visits = s.ok([
-      'exec',
-      '-T',
-      'db',
-      'psql',
-      '-U',
-      'app',
-      '-d',
-      'app',
-      '-tAc',
-      'select count(*) from visits',
-    ]);
+    const visits = s.psql('select count(*) from visits');
     expect(visits.stdout.trim()).toBe('2');
     const hits = s.ok(['exec', '-T', 'cache', 'redis-cli', 'get', 'hits']);
     expect(hits.stdout.trim()).toBe('2');
@@ -375,10 +310,7 @@ describe('examples/web-postgres-redis: healthchecks, service_healthy, named volu
     STEP_TIMEOUT,
   );
 
-  it('down -v leaves no container, network or volume with the project label', () => {
-    s.ok(['down', '-v']);
-    expect(s.leftovers()).toEqual({ containers: [], networks: [], volumes: [] });
-  });
+  itLeavesNothingAfterDown(s);
 });
 
 describe('examples/migrations-job: a one-shot job gated by service_completed_successfully', () => {
@@ -421,23 +353,9 @@ describe('examples/migrations-job: a one-shot job gated by service_completed_suc
   });
 
   it('exec queries the database the job migrated', () => {
-    const r = s.ok([
-      'exec',
-      '-T',
-      'db',
-      'psql',
-      '-U',
-      'app',
-      '-d',
-      'app',
-      '-tAc',
-      'select count(*) from schema_migrations',
-    ]);
+    const r = s.psql('select count(*) from schema_migrations');
     expect(r.stdout.trim()).toBe('2');
   });
 
-  it('down -v leaves no container, network or volume with the project label', () => {
-    s.ok(['down', '-v']);
-    expect(s.leftovers()).toEqual({ containers: [], networks: [], volumes: [] });
-  });
+  itLeavesNothingAfterDown(s);
 });

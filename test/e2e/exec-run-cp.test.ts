@@ -6,59 +6,33 @@
  * per file run; afterAll takes it down with berth and then removes anything left with its label
  * through the docker CLI, so a failing test leaks nothing.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { ensureBusyboxImage } from '../support/images/busybox.js';
+import { removeLeftovers } from '../support/cleanup.js';
+import {
+  berthBytes,
+  bin,
+  cleanEnv,
+  docker,
+  PROJECT_LABEL,
+  prepareBusyboxTests,
+  berth as run,
+  startBerth,
+  uniqueSuffix,
+} from '../support/cli.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(repo, 'bin', 'berth.js');
-const project = `berth-e2e-x-${process.pid}-${Date.now().toString(36)}`;
-const PROJECT_LABEL = 'com.docker.compose.project';
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cleanEnv(): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
-    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
-  };
-}
+const project = `berth-e2e-x-${uniqueSuffix()}`;
 
 /** `berth -p <project> …` with stdin from `input` (else /dev/null). */
-function berth(args: string[], opts: { input?: string | Buffer; cwd?: string } = {}): Run {
-  const r = spawnSync(process.execPath, [bin, '-p', project, ...args], {
-    cwd: opts.cwd ?? dir,
-    env: cleanEnv(),
-    input: opts.input,
-    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    timeout: 120_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+function berth(args: string[], opts: { input?: string | Buffer; cwd?: string } = {}) {
+  return run(['-p', project, ...args], { cwd: opts.cwd ?? dir, input: opts.input, stdin: 'ignore' });
 }
 
-function berthRaw(args: string[], opts: { input?: Buffer } = {}): Buffer {
-  return spawnSync(process.execPath, [bin, '-p', project, ...args], {
-    cwd: dir,
-    env: cleanEnv(),
-    input: opts.input,
-    timeout: 120_000,
-    maxBuffer: 64 * 1024 * 1024,
-  }).stdout;
-}
-
-function docker(args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+function berthRaw(args: string[]): Buffer {
+  return berthBytes(['-p', project, ...args], { cwd: dir });
 }
 
 function names(filter: string[] = []): string[] {
@@ -128,15 +102,7 @@ services:
 let dir: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
-    throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
-  }
-  const runtime = await createDockerRuntime();
-  try {
-    await ensureBusyboxImage(runtime);
-  } finally {
-    await runtime.close();
-  }
+  await prepareBusyboxTests();
   dir = mkdtempSync(join(tmpdir(), 'berth-e2e-x-'));
   writeFileSync(join(dir, 'compose.yaml'), STACK);
   const up = berth(['up', '-d', 'web']);
@@ -145,19 +111,8 @@ beforeAll(async () => {
 
 afterAll(() => {
   berth(['down', '-v', '-t', '0', '--remove-orphans']);
-  const filter = `label=${PROJECT_LABEL}=${project}`;
-  const left = (args: string[]) => {
-    const out = docker(args);
-    return out === '' ? [] : out.split('\n');
-  };
-  try {
-    const containers = left(['ps', '-a', '-q', '--filter', filter]);
-    if (containers.length > 0) docker(['rm', '-f', '-v', ...containers]);
-    const networks = left(['network', 'ls', '-q', '--filter', filter]);
-    if (networks.length > 0) docker(['network', 'rm', ...networks]);
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }
+  removeLeftovers(project);
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('berth exec', () => {
@@ -279,10 +234,8 @@ describe('berth run', () => {
   });
 
   it('forwards Ctrl-C (SIGINT) to a one-off without a TTY', async () => {
-    const child = spawn(
-      process.execPath,
+    const child = startBerth(
       [
-        bin,
         '-p',
         project,
         'run',
@@ -294,19 +247,12 @@ describe('berth run', () => {
         '-c',
         "trap 'echo got INT; exit 9' INT; echo waiting; while true; do sleep 0.2; done",
       ],
-      { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: dir },
     );
-    let out = '';
-    const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-    await new Promise<void>((res) =>
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('waiting')) res();
-      }),
-    );
+    await child.printed('waiting');
     child.kill('SIGINT');
-    expect(await exited).toBe(9);
-    expect(out).toContain('got INT');
+    expect(await child.exited).toBe(9);
+    expect(child.stdout).toContain('got INT');
   });
 });
 

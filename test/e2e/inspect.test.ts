@@ -5,20 +5,26 @@
  * with `berth up -d`; afterAll takes it down with berth and removes anything left with its label
  * through the docker CLI. Traffic goes to 127.0.0.1 only.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { ensureBusyboxImage } from '../support/images/busybox.js';
+import { removeLeftovers } from '../support/cleanup.js';
+import {
+  bin,
+  cleanEnv,
+  docker,
+  PROJECT_LABEL,
+  prepareBusyboxTests,
+  repo,
+  berth as run,
+  startBerth,
+  uniqueSuffix,
+} from '../support/cli.js';
+import { httpBody } from '../support/net.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(repo, 'bin', 'berth.js');
-const project = `berth-e2e-inspect-${process.pid}-${Date.now().toString(36)}`;
-const PROJECT_LABEL = 'com.docker.compose.project';
+const project = `berth-e2e-inspect-${uniqueSuffix()}`;
 
 const STACK = `name: ${project}
 services:
@@ -31,46 +37,13 @@ services:
     command: ["sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait"]
 `;
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cleanEnv(): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
-    TZ: 'UTC',
-    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
-  };
-}
+/** Times in UTC, whatever the machine's zone. */
+const UTC = { TZ: 'UTC' };
 
 let dir: string;
 
-function berth(args: string[], cwd = dir): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: cleanEnv(),
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function docker(args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
-}
-
-function httpGet(hostPort: string): Promise<string> {
-  return new Promise((resolveBody, reject) => {
-    get(`http://${hostPort}/`, { timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolveBody(body));
-    }).on('error', reject);
-  });
+function berth(args: string[], cwd = dir) {
+  return run(args, { cwd, env: UTC });
 }
 
 /** Container ids by service, from docker itself. */
@@ -87,15 +60,7 @@ function ids(): Record<string, string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
-    throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
-  }
-  const runtime = await createDockerRuntime();
-  try {
-    await ensureBusyboxImage(runtime);
-  } finally {
-    await runtime.close();
-  }
+  await prepareBusyboxTests();
   dir = mkdtempSync(join(tmpdir(), 'berth-e2e-inspect-'));
   writeFileSync(join(dir, 'compose.yaml'), STACK);
   const r = berth(['up', '-d']);
@@ -104,15 +69,8 @@ beforeAll(async () => {
 
 afterAll(() => {
   berth(['-p', project, 'down', '-t', '0'], tmpdir());
-  const filter = `label=${PROJECT_LABEL}=${project}`;
-  try {
-    const containers = docker(['ps', '-a', '-q', '--filter', filter]);
-    if (containers !== '') docker(['rm', '-f', '-v', ...containers.split('\n')]);
-    const networks = docker(['network', 'ls', '-q', '--filter', filter]);
-    if (networks !== '') docker(['network', 'rm', ...networks.split('\n')]);
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }
+  removeLeftovers(project);
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('berth port', () => {
@@ -123,7 +81,7 @@ describe('berth port', () => {
     expect(r.stdout).toMatch(/^127\.0\.0\.1:\d+\n$/);
     const hostPort = r.stdout.trim();
     expect(docker(['port', ids().web!, '80/tcp']).split('\n')).toContain(hostPort);
-    expect(await httpGet(hostPort)).toBe('hello from web\n');
+    expect(await httpBody(hostPort)).toBe('hello from web\n');
     // From the project name alone, in another directory.
     expect(berth(['-p', project, 'port', 'web', '80'], tmpdir()).stdout).toBe(r.stdout);
   });
@@ -207,26 +165,16 @@ describe('berth stats --no-stream', () => {
 
 describe('berth stats (streaming)', () => {
   it('redraws the table until Ctrl-C, then exits with status 130', async () => {
-    const child = spawn(process.execPath, [bin, 'stats'], {
-      cwd: dir,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolveExit) =>
-      child.on('close', (code) => resolveExit(code)),
-    );
-    const frames = () => stdout.split('\x1b[H').length - 1;
+    const child = startBerth(['stats'], { cwd: dir, env: UTC });
+    const frames = () => child.stdout.split('\x1b[H').length - 1;
     try {
       const deadline = Date.now() + 30_000;
       while (frames() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       child.kill('SIGINT');
-      expect(await exited).toBe(130);
-      expect(stderr).toBe('');
+      expect(await child.exited).toBe(130);
+      expect(child.stderr).toBe('');
       expect(frames()).toBeGreaterThanOrEqual(2);
+      const stdout = child.stdout;
       const last = stdout.slice(stdout.lastIndexOf('\x1b[H') + 3).replace(/\x1b\[[JK]/g, '');
       const lines = last.trimEnd().split('\n');
       expect(lines[0]).toMatch(/^CONTAINER ID +NAME +CPU %/);
@@ -265,29 +213,21 @@ describe('berth ls', () => {
 describe('berth events', () => {
   it('streams the JSON events of a restart, then stops on Ctrl-C with status 130', async () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
-    const child = spawn(process.execPath, [bin, 'events', '--json', '--since', since, 'worker'], {
-      cwd: dir,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolveExit) =>
-      child.on('close', (code) => resolveExit(code)),
-    );
+    const child = startBerth(['events', '--json', '--since', since, 'worker'], { cwd: dir, env: UTC });
     try {
       const worker = ids().worker!;
       docker(['restart', '-t', '1', worker]);
       const deadline = Date.now() + 30_000;
-      while (!stdout.split('\n').some((l) => l.includes('"action":"restart"')) && Date.now() < deadline) {
+      while (
+        !child.stdout.split('\n').some((l) => l.includes('"action":"restart"')) &&
+        Date.now() < deadline
+      ) {
         await new Promise((r) => setTimeout(r, 100));
       }
       child.kill('SIGINT');
-      expect(await exited).toBe(130);
-      expect(stderr).toBe('');
-      const events = stdout
+      expect(await child.exited).toBe(130);
+      expect(child.stderr).toBe('');
+      const events = child.stdout
         .trimEnd()
         .split('\n')
         .map((l) => JSON.parse(l));
@@ -332,7 +272,7 @@ COMP_CWORD=4
 _berth
 printf '%s\\n' "\${COMPREPLY[@]}"
 `;
-    const r = spawnSync('bash', ['-c', program], { cwd: dir, encoding: 'utf8', env: cleanEnv() });
+    const r = spawnSync('bash', ['-c', program], { cwd: dir, encoding: 'utf8', env: cleanEnv(UTC) });
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['web', 'worker']);
   });

@@ -3,15 +3,12 @@
  * same output with a cold, warm, corrupted or unwritable cache — and it must actually be written
  * and reused (one file per subcommand).
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repo, berth as run } from '../support/cli.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(repo, 'bin', 'berth.js');
 const example = join(repo, 'examples', 'nginx-springboot', 'compose.yaml');
 
 let scratch: string;
@@ -20,18 +17,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** berth with its code cache in `cacheDir` and HOME in the scratch directory. */
 function berth(args: string[], cacheDir: string, extraEnv: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: scratch,
-      BERTH_CACHE_DIR: cacheDir,
-      ...extraEnv,
-    },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return run(args, { env: { HOME: scratch, BERTH_CACHE_DIR: cacheDir, ...extraEnv } });
 }
 
 describe('bin/berth.js code cache', () => {

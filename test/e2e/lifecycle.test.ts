@@ -5,50 +5,21 @@
  * names in a temp dir; afterAll takes everything with the project labels away through the docker CLI,
  * so a failing test leaks nothing.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { ensureBusyboxImage } from '../support/images/busybox.js';
+import { removeLeftovers } from '../support/cleanup.js';
+import { docker, prepareBusyboxTests, berth as run, startBerth, uniqueSuffix } from '../support/cli.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(repo, 'bin', 'berth.js');
-const suffix = `${process.pid}-${Date.now().toString(36)}`;
+const suffix = uniqueSuffix();
 const project = `berth-e2e-lc-${suffix}`;
 const jobProject = `berth-e2e-lcjob-${suffix}`;
-const PROJECT_LABEL = 'com.docker.compose.project';
 let dir = '';
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cleanEnv(): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
-    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
-  };
-}
-
-function berth(args: string[], input?: string): Run {
-  const r = spawnSync(process.execPath, [bin, '--progress', 'plain', ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: cleanEnv(),
-    input,
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function docker(args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+/** `berth --progress plain …` in the project directory, `input` on stdin. */
+function berth(args: string[], input?: string) {
+  return run(['--progress', 'plain', ...args], { cwd: dir, input });
 }
 
 /** name → State, from `berth ps -a --format json`. */
@@ -87,26 +58,14 @@ services:
 `;
 
 beforeAll(async () => {
-  const runtime = await createDockerRuntime();
-  try {
-    await ensureBusyboxImage(runtime);
-  } finally {
-    await runtime.close();
-  }
+  await prepareBusyboxTests();
   dir = mkdtempSync(join(tmpdir(), 'berth-e2e-lc-'));
   writeFileSync(join(dir, 'compose.yaml'), STACK);
   writeFileSync(join(dir, 'job.yaml'), JOB_STACK);
 });
 
 afterAll(() => {
-  for (const name of [project, jobProject]) {
-    const ids = docker(['ps', '-a', '-q', '--filter', `label=${PROJECT_LABEL}=${name}`]);
-    if (ids !== '') docker(['rm', '-f', '-v', ...ids.split('\n')]);
-    const nets = docker(['network', 'ls', '-q', '--filter', `label=${PROJECT_LABEL}=${name}`]);
-    if (nets !== '') docker(['network', 'rm', ...nets.split('\n')]);
-    const vols = docker(['volume', 'ls', '-q', '--filter', `label=${PROJECT_LABEL}=${name}`]);
-    if (vols !== '') docker(['volume', 'rm', '-f', ...vols.split('\n')]);
-  }
+  removeLeftovers(project, jobProject);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -178,6 +137,8 @@ describe('berth lifecycle commands', () => {
     const k = berth(['kill', '-s', 'SIGTERM', 'web']);
     expect(k.status).toBe(0);
     expect(k.stderr).toContain(` Container ${project}-web-1  Killed\n`);
+    // The signal is sent; the container's exit follows a moment later.
+    docker(['wait', `${project}-web-1`]);
     expect(berth(['kill', 'web']).stderr).toBe('no container to kill\n');
   });
 
@@ -222,23 +183,11 @@ describe('berth lifecycle commands', () => {
   it('logs -f ends when the job exits; wait returns its exit code', async () => {
     const job = ['-f', 'job.yaml'];
     expect(berth([...job, 'up', '-d']).status).toBe(0);
-    const follow = spawn(process.execPath, [bin, ...job, 'logs', '-f'], { cwd: dir, env: cleanEnv() });
-    const waiter = spawn(process.execPath, [bin, ...job, 'wait', 'job'], { cwd: dir, env: cleanEnv() });
-    const collect = (child: ReturnType<typeof spawn>) =>
-      new Promise<Run>((done) => {
-        let stdout = '';
-        let stderr = '';
-        child.stdout!.on('data', (d) => (stdout += d));
-        child.stderr!.on('data', (d) => (stderr += d));
-        child.on('close', (status) => done({ status, stdout, stderr }));
-      });
-    const [followed, waited] = [collect(follow), collect(waiter)];
+    const follow = startBerth([...job, 'logs', '-f'], { cwd: dir });
+    const waiter = startBerth([...job, 'wait', 'job'], { cwd: dir });
+    const [followed, waited] = [follow.finished, waiter.finished];
     // Let the job finish once the follow has printed its first line.
-    await new Promise<void>((ready) => {
-      follow.stdout!.on('data', (d) => {
-        if (String(d).includes('working')) ready();
-      });
-    });
+    await follow.printed('working');
     // Slack for `wait` to have listed the running job too (it started with the follow).
     await new Promise((r) => setTimeout(r, 1000));
     docker(['exec', `${jobProject}-job-1`, 'touch', '/tmp/go']);
@@ -253,16 +202,9 @@ describe('berth lifecycle commands', () => {
 
   it('logs -f stops on Ctrl-C with status 130', async () => {
     expect(berth(['up', '-d', 'db']).status).toBe(0);
-    const follow = spawn(process.execPath, [bin, 'logs', '-f', 'db'], { cwd: dir, env: cleanEnv() });
-    let stdout = '';
-    const closed = new Promise<number | null>((done) => follow.on('close', (status) => done(status)));
-    await new Promise<void>((ready) => {
-      follow.stdout.on('data', (d) => {
-        stdout += d;
-        if (stdout.includes('db ready')) ready();
-      });
-    });
+    const follow = startBerth(['logs', '-f', 'db'], { cwd: dir });
+    await follow.printed('db ready');
     follow.kill('SIGINT');
-    expect(await closed).toBe(130);
+    expect(await follow.exited).toBe(130);
   });
 });

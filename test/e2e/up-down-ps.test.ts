@@ -4,54 +4,30 @@
  * in a temp dir; afterAll takes the stacks down with berth and then removes anything left with the
  * project label through the docker CLI, so a failing test leaks nothing. Traffic goes to 127.0.0.1 only.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { ensureBusyboxImage } from '../support/images/busybox.js';
+import { removeLeftovers } from '../support/cleanup.js';
+import {
+  docker,
+  PROJECT_LABEL,
+  prepareBusyboxTests,
+  berth as run,
+  startBerth,
+  uniqueSuffix,
+} from '../support/cli.js';
+import { freePort, httpBody } from '../support/net.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(repo, 'bin', 'berth.js');
-const suffix = `${process.pid}-${Date.now().toString(36)}`;
+const suffix = uniqueSuffix();
 const project = `berth-e2e-${suffix}`;
 const jobProject = `berth-e2e-job-${suffix}`;
 const waitProject = `berth-e2e-wait-${suffix}`;
 const flakyProject = `berth-e2e-flaky-${suffix}`;
-const PROJECT_LABEL = 'com.docker.compose.project';
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A clean environment: no COMPOSE_* or NO_COLOR leaking in from the shell. */
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
-    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
-    ...extra,
-  };
-}
-
-function berth(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: opts.cwd ?? dir,
-    encoding: 'utf8',
-    env: cleanEnv(opts.env),
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function docker(args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+/** berth in the stack's directory unless told otherwise. */
+function berth(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
+  return run(args, { ...opts, cwd: opts.cwd ?? dir });
 }
 
 /** Ids of the containers with the project label, as docker itself lists them. */
@@ -69,28 +45,6 @@ function idsByService(name: string): Record<string, string> {
     out[c.Service] = c.ID;
   }
   return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function httpGet(port: number): Promise<string> {
-  return new Promise((resolveBody, reject) => {
-    get({ host: '127.0.0.1', port, path: '/', timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolveBody(body));
-    }).on('error', reject);
-  });
 }
 
 function stack(port: number, workerEnv: string): string {
@@ -156,15 +110,7 @@ let port: number;
 let composeFile: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
-    throw new Error('the CLI is not built: run `npm run build` (npm test does it first)');
-  }
-  const runtime = await createDockerRuntime();
-  try {
-    await ensureBusyboxImage(runtime);
-  } finally {
-    await runtime.close();
-  }
+  await prepareBusyboxTests();
   dir = mkdtempSync(join(tmpdir(), 'berth-e2e-up-'));
   jobDir = mkdtempSync(join(tmpdir(), 'berth-e2e-job-'));
   elsewhere = mkdtempSync(join(tmpdir(), 'berth-e2e-none-'));
@@ -180,21 +126,7 @@ afterAll(() => {
   for (const name of [project, jobProject, waitProject, flakyProject]) {
     berth(['-p', name, 'down', '-v', '-t', '0'], { cwd: elsewhere ?? tmpdir() });
     // Backstop: whatever berth left, by label, through the docker CLI.
-    const filter = `label=${PROJECT_LABEL}=${name}`;
-    const leftovers = (args: string[]) => {
-      const out = docker(args);
-      return out === '' ? [] : out.split('\n');
-    };
-    try {
-      const containers = leftovers(['ps', '-a', '-q', '--filter', filter]);
-      if (containers.length > 0) docker(['rm', '-f', '-v', ...containers]);
-      const networks = leftovers(['network', 'ls', '-q', '--filter', filter]);
-      if (networks.length > 0) docker(['network', 'rm', ...networks]);
-      const volumes = leftovers(['volume', 'ls', '-q', '--filter', filter]);
-      if (volumes.length > 0) docker(['volume', 'rm', '-f', ...volumes]);
-    } catch {
-      // best effort: the assertions in the tests report real leaks
-    }
+    removeLeftovers(name);
   }
   for (const d of [dir, jobDir, elsewhere]) if (d) rmSync(d, { recursive: true, force: true });
 });
@@ -258,7 +190,7 @@ describe('berth up / ps / down on the real engine', () => {
   });
 
   it('the published port answers on 127.0.0.1', async () => {
-    expect(await httpGet(port)).toBe('hello from web\n');
+    expect(await httpBody(port)).toBe('hello from web\n');
   });
 
   it('up -d again changes nothing: the same containers', () => {
@@ -356,21 +288,16 @@ describe('berth up / ps / down on the real engine', () => {
   });
 
   it('Ctrl-C in the foreground stops (not removes) the containers and exits 130', async () => {
-    const child = spawn(process.execPath, [bin, 'up', 'side'], { cwd: jobDir, env: cleanEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+    const child = startBerth(['up', 'side'], { cwd: jobDir });
     const deadline = Date.now() + 60_000;
-    while (!/side-1 +\| side ready/.test(stdout)) {
-      if (Date.now() > deadline) throw new Error(`no log line from side-1; stderr: ${stderr}`);
+    while (!/side-1 +\| side ready/.test(child.stdout)) {
+      if (Date.now() > deadline) throw new Error(`no log line from side-1; stderr: ${child.stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(stderr).toContain('Gracefully stopping... (press Ctrl+C again to force)');
-    expect(stdout).toContain('side-1 exited with code 0\n');
+    expect(await child.exited).toBe(130);
+    expect(child.stderr).toContain('Gracefully stopping... (press Ctrl+C again to force)');
+    expect(child.stdout).toContain('side-1 exited with code 0\n');
     const side = docker(['inspect', '-f', '{{.State.Status}}', `${jobProject}-side-1`]);
     expect(side).toBe('exited');
   });

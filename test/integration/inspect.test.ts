@@ -4,7 +4,6 @@
  * worker with two replicas) is brought up once for the file under its own project `berth-it-<random>`;
  * everything with its project label is removed afterwards, however the tests end.
  */
-import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ContainerSummary,
@@ -18,51 +17,34 @@ import {
   up,
   watchStats,
 } from '../../src/index.js';
+import { composeJson, SLEEPER } from '../support/fixture.js';
+import { httpBody } from '../support/net.js';
 import { docker, StackFixture, type TempProject } from '../support/stack.js';
 
 const fx = new StackFixture();
 let p: TempProject;
 let list: ContainerSummary[];
 
-const sleeper = ['sh', '-c', "trap 'exit 0' TERM; sleep 100000 & wait"];
-
 beforeAll(async () => {
   await fx.setup();
   p = fx.project(
-    `${JSON.stringify(
-      {
-        services: {
-          web: {
-            image: fx.image,
-            command: [
-              'sh',
-              '-c',
-              "trap 'exit 0' TERM; echo inspected > /www/index.html; httpd -f -p 80 -h /www & wait",
-            ],
-            ports: [{ target: 80, host_ip: '127.0.0.1' }],
-          },
-          worker: { image: fx.image, command: sleeper, scale: 2 },
-        },
+    composeJson({
+      web: {
+        image: fx.image,
+        command: [
+          'sh',
+          '-c',
+          "trap 'exit 0' TERM; echo inspected > /www/index.html; httpd -f -p 80 -h /www & wait",
+        ],
+        ports: [{ target: 80, host_ip: '127.0.0.1' }],
       },
-      null,
-      2,
-    )}\n`,
+      worker: { image: fx.image, command: SLEEPER, scale: 2 },
+    }),
   );
   await up(await p.load(), { runtime: fx.runtime });
   list = await ps(p.name, { runtime: fx.runtime });
 }, 120_000);
 afterAll(() => fx.close());
-
-function httpGet(hostPort: string): Promise<string> {
-  return new Promise((resolveBody, reject) => {
-    get(`http://${hostPort}/`, { timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolveBody(body));
-    }).on('error', reject);
-  });
-}
 
 describe('port', () => {
   it('gives the 127.0.0.1 address the engine published, which answers', async () => {
@@ -73,7 +55,7 @@ describe('port', () => {
     expect((await docker('port', web.ID, '80/tcp')).trim().split('\n')).toContain(
       `127.0.0.1:${binding.port}`,
     );
-    expect(await httpGet(`127.0.0.1:${binding.port}`)).toBe('inspected\n');
+    expect(await httpBody(`127.0.0.1:${binding.port}`)).toBe('inspected\n');
   });
 
   it('fails for a port the service does not publish, and for a missing replica', async () => {

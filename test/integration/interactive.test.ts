@@ -8,7 +8,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINER_NUMBER_LABEL, ONEOFF_LABEL, SLUG_LABEL } from '../../src/api/labels.js';
 import {
   cp,
@@ -20,17 +20,11 @@ import {
   run,
   up,
 } from '../../src/index.js';
-import { dockerInspect, leftovers, StackFixture, type TempProject } from '../support/stack.js';
+import { composeJson as compose, SLEEPER as sleeper, useStackFixture } from '../support/fixture.js';
+import { dockerInspect, leftovers, type TempProject } from '../support/stack.js';
 
-const fx = new StackFixture();
-beforeAll(() => fx.setup());
-afterEach(() => fx.cleanup());
-afterAll(() => fx.close());
+const fx = useStackFixture();
 
-/** A long-running process that exits on SIGTERM. */
-const sleeper = ['sh', '-c', "trap 'exit 0' TERM; sleep 100000 & wait"];
-
-const compose = (services: Record<string, object>) => `${JSON.stringify({ services }, null, 2)}\n`;
 const image = (service: object): object => ({ image: fx.image, ...service });
 
 async function stack(

@@ -4,7 +4,7 @@
  * uses its own project `berth-it-<random>` in a temp directory; everything with its project label is
  * removed after each test, however it ends.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/api/lifecycle.js';
 import {
   type BerthEvent,
@@ -24,18 +24,12 @@ import {
   wait,
 } from '../../src/index.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { dockerInspect, eventually, leftovers, StackFixture } from '../support/stack.js';
+import { composeJson as compose, SLEEPER, useStackFixture } from '../support/fixture.js';
+import { dockerInspect, eventually, leftovers } from '../support/stack.js';
 
-const fx = new StackFixture();
-beforeAll(() => fx.setup());
-afterEach(() => fx.cleanup());
-afterAll(() => fx.close());
+const fx = useStackFixture();
 
-/** A long-running process that exits at once on SIGTERM (PID 1 ignores it otherwise). */
-const sleeper = ['sh', '-c', "trap 'exit 0' TERM; sleep 100000 & wait"];
-
-const compose = (services: Record<string, object>) => `${JSON.stringify({ services }, null, 2)}\n`;
-const image = (service: object = {}): object => ({ image: fx.image, command: sleeper, ...service });
+const image = (service: object = {}): object => ({ image: fx.image, command: SLEEPER, ...service });
 
 async function containers(project: string): Promise<ContainerSummary[]> {
   return ps(project, { all: true, runtime: fx.runtime });

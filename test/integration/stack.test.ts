@@ -6,7 +6,7 @@
  * quoting.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPLACE_LABEL } from '../../src/api/labels.js';
 import {
   type BerthEvent,
@@ -20,19 +20,10 @@ import {
 } from '../../src/index.js';
 import type { RuntimeEvent } from '../../src/runtime/runtime.js';
 import { lockPath } from '../../src/verbs/lock.js';
-import {
-  dockerInspect,
-  eventually,
-  leftovers,
-  StackFixture,
-  spawnBerthUp,
-  type TempProject,
-} from '../support/stack.js';
+import { composeJson as compose, SLEEPER as sleeper, useStackFixture } from '../support/fixture.js';
+import { dockerInspect, eventually, leftovers, spawnBerthUp, type TempProject } from '../support/stack.js';
 
-const fx = new StackFixture();
-beforeAll(() => fx.setup());
-afterEach(() => fx.cleanup());
-afterAll(() => fx.close());
+const fx = useStackFixture();
 
 // ---- compose building blocks -----------------------------------------------------------------------
 
@@ -42,8 +33,6 @@ const httpd = (text: string) => [
   '-c',
   `trap 'exit 0' TERM; echo ${text} > /www/index.html; httpd -f -p 80 -h /www & wait`,
 ];
-/** A long-running process that exits on SIGTERM. */
-const sleeper = ['sh', '-c', "trap 'exit 0' TERM; sleep 100000 & wait"];
 /** Healthy once httpd answers; polled every 300 ms. */
 const httpHealth = (interval = '300ms') => ({
   test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:80/'],
@@ -51,9 +40,6 @@ const httpHealth = (interval = '300ms') => ({
   timeout: '2s',
   retries: 50,
 });
-
-const compose = (services: Record<string, object>, extra: Record<string, object> = {}) =>
-  `${JSON.stringify({ services, ...extra }, null, 2)}\n`;
 
 function image(service: object): object {
   return { image: fx.image, ...service };

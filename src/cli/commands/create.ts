@@ -6,9 +6,10 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import type { UpOptions } from '../../api/verbs.js';
 import type { CliIo, GlobalOptions } from '../program.js';
 import { interruptible, isTrue } from './lifecycle-common.js';
+import { pullOption, pullPolicy } from './pull-policy.js';
+import { printPlan, withProgress } from './run-with-progress.js';
 
 interface CreateFlags {
   build?: boolean;
@@ -50,15 +51,7 @@ export function registerCreate(program: Command, io: CliIo): void {
     .argument('[services...]', 'Only these services (and their dependencies)')
     .option('--build', 'Build images before starting containers')
     .addOption(noBuild)
-    .addOption(
-      new Option('--pull <policy>', 'Pull image before running').choices([
-        'always',
-        'missing',
-        'never',
-        'build',
-        'policy',
-      ]),
-    )
+    .addOption(pullOption(['always', 'missing', 'never', 'build', 'policy']))
     .option('--quiet-pull', 'Pull without printing progress information')
     .option('--force-recreate', "Recreate containers even if their configuration and image haven't changed")
     .option(
@@ -85,35 +78,29 @@ export function registerCreate(program: Command, io: CliIo): void {
       const { loadCliProject } = await import('../project-options.js');
       const project = await loadCliProject(opts, io, { services });
       const { create } = await import('../../verbs/create.js');
-      const { cliProgress } = await import('../render/progress.js');
-      const result = await interruptible(async (signal) => {
-        const progress = opts.dryRun ? undefined : await cliProgress(opts, io.env, io.err, 'Creating');
-        try {
-          return await create(project, {
-            env: io.env,
-            onEvent: progress?.onEvent,
-            signal,
-            parallel: opts.parallel,
-            services: services.length > 0 ? services : undefined,
-            build: opts.build,
-            noBuild: opts.noBuild,
-            pull:
-              opts.pull === undefined || opts.pull === 'policy'
-                ? undefined
-                : (opts.pull as UpOptions['pull']),
-            forceRecreate: opts.forceRecreate,
-            noRecreate,
-            removeOrphans: opts.removeOrphans ?? isTrue(io.env.COMPOSE_REMOVE_ORPHANS),
-            scale: scaleMap(opts.scale),
-            dryRun: opts.dryRun,
-          });
-        } finally {
-          progress?.done();
-        }
-      });
-      if (opts.dryRun) {
-        const { formatPlan } = await import('../../reconcile/plan.js');
-        io.out(formatPlan(result.plan));
-      }
+      const result = await interruptible((signal) =>
+        withProgress(
+          opts,
+          io,
+          (onEvent) =>
+            create(project, {
+              env: io.env,
+              onEvent,
+              signal,
+              parallel: opts.parallel,
+              services: services.length > 0 ? services : undefined,
+              build: opts.build,
+              noBuild: opts.noBuild,
+              pull: pullPolicy(opts.pull),
+              forceRecreate: opts.forceRecreate,
+              noRecreate,
+              removeOrphans: opts.removeOrphans ?? isTrue(io.env.COMPOSE_REMOVE_ORPHANS),
+              scale: scaleMap(opts.scale),
+              dryRun: opts.dryRun,
+            }),
+          'Creating',
+        ),
+      );
+      if (opts.dryRun) await printPlan(io, result.plan);
     });
 }

@@ -7,6 +7,9 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { CliIo, GlobalOptions } from '../program.js';
+import { checkServiceNames } from './checks.js';
+import { isTrue } from './lifecycle-common.js';
+import { printPlan, withProgress } from './run-with-progress.js';
 
 interface DownFlags {
   volumes?: boolean;
@@ -40,32 +43,16 @@ export function registerDown(program: Command, io: CliIo): void {
     });
 }
 
-function isTrue(v: string | undefined): boolean {
-  return v !== undefined && /^(1|t|true|y|yes)$/i.test(v);
-}
-
 async function runDown(services: string[], opts: DownFlags & GlobalOptions, io: CliIo): Promise<void> {
   const { projectOrName } = await import('../project-options.js');
   const { project, name } = await projectOrName(opts, io);
-  if (project) {
-    const { BerthError } = await import('../../api/errors.js');
-    for (const s of services) {
-      if (!project.services[s] && !project.disabledServices?.[s]) {
-        throw new BerthError('COMPOSE_UNKNOWN_SERVICE', `no such service: ${s}`, {
-          hint: `services: ${Object.keys(project.services).sort().join(', ') || '(none)'}`,
-        });
-      }
-    }
-  }
+  if (project) await checkServiceNames(project, services);
   const { down } = await import('../../verbs/down.js');
-  const { cliProgress } = await import('../render/progress.js');
-  const progress = opts.dryRun ? undefined : await cliProgress(opts, io.env, io.err);
-  let result: Awaited<ReturnType<typeof down>>;
-  try {
-    // The verb warns by itself when nothing is left to remove (compose's "No resource found").
-    result = await down(project ?? name, {
+  // The verb warns by itself when nothing is left to remove (compose's "No resource found").
+  const result = await withProgress(opts, io, (onEvent) =>
+    down(project ?? name, {
       env: io.env,
-      onEvent: progress?.onEvent,
+      onEvent,
       parallel: opts.parallel,
       volumes: opts.volumes,
       rmi: opts.rmi,
@@ -73,12 +60,7 @@ async function runDown(services: string[], opts: DownFlags & GlobalOptions, io: 
       timeoutSeconds: opts.timeout,
       services: services.length > 0 ? services : undefined,
       dryRun: opts.dryRun,
-    });
-  } finally {
-    progress?.done();
-  }
-  if (opts.dryRun) {
-    const { formatPlan } = await import('../../reconcile/plan.js');
-    io.out(formatPlan(result.plan));
-  }
+    }),
+  );
+  if (opts.dryRun) await printPlan(io, result.plan);
 }

@@ -10,7 +10,9 @@
  */
 import type { Command } from 'commander';
 import type { ProjectEvent } from '../../api/inspect.js';
+import { untilInterrupted } from '../interrupt.js';
 import type { CliIo, GlobalOptions } from '../program.js';
+import { checkServiceNames } from './checks.js';
 
 interface EventsFlags {
   json?: boolean;
@@ -105,34 +107,17 @@ export function formatEventJson(e: ProjectEvent): string {
 async function runEvents(services: string[], opts: EventsFlags & GlobalOptions, io: CliIo): Promise<void> {
   const { projectOrName } = await import('../project-options.js');
   const { project, name } = await projectOrName(opts, io);
-  if (project) {
-    const { BerthError } = await import('../../api/errors.js');
-    for (const s of services) {
-      if (!project.services[s] && !project.disabledServices?.[s]) {
-        throw new BerthError('COMPOSE_UNKNOWN_SERVICE', `no such service: ${s}`, {
-          hint: `services: ${Object.keys(project.services).sort().join(', ') || '(none)'}`,
-        });
-      }
-    }
-  }
+  if (project) await checkServiceNames(project, services);
   const { events } = await import('../../verbs/events.js');
-  const { CommandExit } = await import('../exit.js');
-  const { EXIT_INTERRUPTED } = await import('../main.js');
-  const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.on('SIGINT', onSigint);
-  try {
+  await untilInterrupted(async (signal) => {
     for await (const e of events(name, {
       env: io.env,
       services: services.length > 0 ? services : undefined,
       since: opts.since,
       until: opts.until,
-      signal: stop.signal,
+      signal,
     })) {
       io.out(`${opts.json ? formatEventJson(e) : formatEventText(e)}\n`);
     }
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-  if (stop.signal.aborted) throw new CommandExit(EXIT_INTERRUPTED);
+  });
 }

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../program.js';
+import { checkServiceNames, tableOrJson } from './checks.js';
 
 interface ImagesFlags {
   quiet?: boolean;
@@ -24,24 +25,10 @@ export function registerImages(program: Command, io: CliIo): void {
 }
 
 async function runImages(services: string[], opts: ImagesFlags & GlobalOptions, io: CliIo): Promise<void> {
-  const { BerthError } = await import('../../api/errors.js');
-  const format = opts.format ?? 'table';
-  if (format !== 'table' && format !== 'json') {
-    throw new BerthError('USAGE', `unsupported format "${format}"`, {
-      hint: 'use --format table or --format json (Go templates are not supported)',
-    });
-  }
+  const format = await tableOrJson(opts.format ?? 'table');
   const { projectOrName } = await import('../project-options.js');
   const { project, name } = await projectOrName(opts, io);
-  if (project) {
-    for (const s of services) {
-      if (!project.services[s] && !project.disabledServices?.[s]) {
-        throw new BerthError('COMPOSE_UNKNOWN_SERVICE', `no such service: ${s}`, {
-          hint: `services: ${Object.keys(project.services).sort().join(', ') || '(none)'}`,
-        });
-      }
-    }
-  }
+  if (project) await checkServiceNames(project, services);
   const { images } = await import('../../verbs/image-list.js');
   const rows = await images(name, { env: io.env, services });
   const { imagesJson, imagesQuiet, imagesTable } = await import('../render/images-format.js');

@@ -8,6 +8,7 @@
  */
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../program.js';
+import { checkServiceNames, tableOrJson } from './checks.js';
 
 interface PsFlags {
   all?: boolean;
@@ -59,24 +60,11 @@ async function runPs(services: string[], opts: PsFlags & GlobalOptions, io: CliI
       throw new BerthError('USAGE', `invalid status "${s}"`, { hint: `use one of ${STATES.join(', ')}` });
     }
   }
-  const format = opts.format ?? 'table';
-  if (format !== 'table' && format !== 'json') {
-    throw new BerthError('USAGE', `unsupported format "${format}"`, {
-      hint: 'use --format table or --format json (Go templates are not supported)',
-    });
-  }
+  const format = await tableOrJson(opts.format ?? 'table');
 
   const { projectOrName } = await import('../project-options.js');
   const { project, name } = await projectOrName(opts, io);
-  if (project) {
-    for (const s of services) {
-      if (!project.services[s] && !project.disabledServices?.[s]) {
-        throw new BerthError('COMPOSE_UNKNOWN_SERVICE', `no such service: ${s}`, {
-          hint: `services: ${Object.keys(project.services).sort().join(', ') || '(none)'}`,
-        });
-      }
-    }
-  }
+  if (project) await checkServiceNames(project, services);
 
   const { withEngine } = await import('../../verbs/engine.js');
   const { listProjectContainers } = await import('../../verbs/ps.js');

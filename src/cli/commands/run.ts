@@ -15,6 +15,7 @@ import { Option } from 'commander';
 import type { RunOptions } from '../../api/interactive.js';
 import type { CliIo, GlobalOptions } from '../program.js';
 import { collect, localTerminal, parseEnvFlags, wantTty } from './exec.js';
+import { pullOption, pullPolicy } from './pull-policy.js';
 
 interface RunFlags {
   detach?: boolean;
@@ -71,14 +72,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('-p, --publish <spec>', "Publish a container's port(s) to the host (repeatable)", collect)
     .option('--use-aliases', "Use the service's network aliases in the network(s) the container connects to")
     .option('-P, --service-ports', "Run command with all service's ports enabled and mapped to the host")
-    .addOption(
-      new Option('--pull <policy>', 'Pull image before running').choices([
-        'always',
-        'missing',
-        'never',
-        'policy',
-      ]),
-    )
+    .addOption(pullOption())
     .option('-q, --quiet', "Don't print anything to STDOUT")
     .option('--quiet-pull', 'Pull without printing progress information')
     .option('--build', 'Build image before starting container')
@@ -151,7 +145,7 @@ async function runOptions(
     volumes: opts.volume,
     capAdd: opts.capAdd,
     capDrop: opts.capDrop,
-    pull: opts.pull === undefined || opts.pull === 'policy' ? undefined : (opts.pull as RunOptions['pull']),
+    pull: pullPolicy(opts.pull),
     removeOrphans: opts.removeOrphans,
     build: opts.build,
   };

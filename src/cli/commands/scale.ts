@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../program.js';
 import { interruptible } from './lifecycle-common.js';
+import { printPlan, withProgress } from './run-with-progress.js';
 
 interface ScaleFlags {
   /** `--no-deps` → false. */
@@ -41,25 +42,18 @@ export function registerScale(program: Command, io: CliIo): void {
       const { loadCliProject } = await import('../project-options.js');
       const project = await loadCliProject(opts, io, { services: Object.keys(replicas).sort() });
       const { scale } = await import('../../verbs/create.js');
-      const { cliProgress } = await import('../render/progress.js');
-      const result = await interruptible(async (signal) => {
-        const progress = opts.dryRun ? undefined : await cliProgress(opts, io.env, io.err);
-        try {
-          return await scale(project, replicas, {
+      const result = await interruptible((signal) =>
+        withProgress(opts, io, (onEvent) =>
+          scale(project, replicas, {
             env: io.env,
-            onEvent: progress?.onEvent,
+            onEvent,
             signal,
             parallel: opts.parallel,
             noDeps: !opts.deps,
             dryRun: opts.dryRun,
-          });
-        } finally {
-          progress?.done();
-        }
-      });
-      if (opts.dryRun) {
-        const { formatPlan } = await import('../../reconcile/plan.js');
-        io.out(formatPlan(result.plan));
-      }
+          }),
+        ),
+      );
+      if (opts.dryRun) await printPlan(io, result.plan);
     });
 }

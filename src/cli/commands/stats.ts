@@ -15,6 +15,7 @@
  */
 import type { Command } from 'commander';
 import type { ContainerStatsEntry } from '../../api/inspect.js';
+import { interruptedExit, untilInterrupted } from '../interrupt.js';
 import type { CliIo, GlobalOptions } from '../program.js';
 import { tabulate } from './config.js';
 
@@ -147,18 +148,12 @@ async function runStats(services: string[], opts: StatsFlags & GlobalOptions, io
   }
 
   const { watchStats } = await import('../../verbs/stats.js');
-  const { CommandExit } = await import('../exit.js');
-  const { EXIT_INTERRUPTED } = await import('../main.js');
-  const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  process.on('SIGINT', onSigint);
-  try {
+  await untilInterrupted(async (signal) => {
     io.out('\x1b[2J');
-    for await (const entries of watchStats(name, { env: io.env, ...selection, signal: stop.signal })) {
+    for await (const entries of watchStats(name, { env: io.env, ...selection, signal })) {
       io.out(streamFrame(render(entries)));
     }
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-  throw new CommandExit(EXIT_INTERRUPTED);
+  });
+  // The stream ends only when interrupted; should it end otherwise, the status is still Ctrl-C's.
+  throw await interruptedExit();
 }

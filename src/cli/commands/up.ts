@@ -21,7 +21,10 @@ import type { ContainerSummary, UpOptions } from '../../api/verbs.js';
 import type { Project } from '../../compose/model.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { CliIo, GlobalOptions } from '../program.js';
+import { checkServiceNames } from './checks.js';
 import { parseSeconds } from './down.js';
+import { pullOption, pullPolicy } from './pull-policy.js';
+import { printPlan, withProgress } from './run-with-progress.js';
 
 interface UpFlags {
   detach?: boolean;
@@ -83,14 +86,7 @@ export function registerUp(program: Command, io: CliIo): void {
       'Maximum duration in seconds to wait for the project to be running|healthy',
       parseSeconds,
     )
-    .addOption(
-      new Option('--pull <policy>', 'Pull image before running').choices([
-        'always',
-        'missing',
-        'never',
-        'policy',
-      ]),
-    )
+    .addOption(pullOption())
     .option('--build', 'Build images before starting containers')
     .option('--no-build', "Don't build an image, even if it's policy")
     .option('--force-recreate', "Recreate containers even if their configuration and image haven't changed")
@@ -165,21 +161,6 @@ async function validate(opts: Opts): Promise<void> {
   }
 }
 
-/**
- * Service names given in flags (--scale, --attach…) must exist in the project, selected or not: `up
- * job --no-attach side` is fine although loading for `job` set `side` aside.
- */
-async function checkServices(project: Project, names: Iterable<string>): Promise<void> {
-  const { BerthError } = await import('../../api/errors.js');
-  for (const name of names) {
-    if (!project.services[name] && !project.disabledServices?.[name]) {
-      throw new BerthError('COMPOSE_UNKNOWN_SERVICE', `no such service: ${name}`, {
-        hint: `services: ${Object.keys(project.services).sort().join(', ') || '(none)'}`,
-      });
-    }
-  }
-}
-
 async function runUp(services: string[], opts: Opts, io: CliIo): Promise<void> {
   await validate(opts);
   const { loadCliProject } = await import('../project-options.js');
@@ -190,7 +171,9 @@ async function runUp(services: string[], opts: Opts, io: CliIo): Promise<void> {
     const eq = s.lastIndexOf('=');
     scale[s.slice(0, eq)] = Number(s.slice(eq + 1));
   }
-  await checkServices(project, [
+  // Service names given in flags must exist in the project, selected or not: `up job --no-attach
+  // side` is fine although loading for `job` set `side` aside.
+  await checkServiceNames(project, [
     ...Object.keys(scale),
     ...(opts.attach ?? []),
     ...(opts.noAttach ?? []),
@@ -221,12 +204,9 @@ async function runUp(services: string[], opts: Opts, io: CliIo): Promise<void> {
     const { runtime, owned } = await openRuntime({ env: io.env, signal: converging.signal });
     try {
       const { up } = await import('../../verbs/up.js');
-      const { cliProgress } = await import('../render/progress.js');
-      const progress = opts.dryRun ? undefined : await cliProgress(opts, io.env, io.err);
       const upOptions: UpOptions = {
         runtime,
         env: io.env,
-        onEvent: progress?.onEvent,
         signal: converging.signal,
         parallel: opts.parallel,
         services: services.length > 0 ? services : undefined,
@@ -237,8 +217,7 @@ async function runUp(services: string[], opts: Opts, io: CliIo): Promise<void> {
         noStart: !opts.start,
         removeOrphans: opts.removeOrphans,
         scale: Object.keys(scale).length > 0 ? scale : undefined,
-        pull:
-          opts.pull === undefined || opts.pull === 'policy' ? undefined : (opts.pull as UpOptions['pull']),
+        pull: pullPolicy(opts.pull),
         wait: opts.wait,
         waitTimeoutSeconds: opts.waitTimeout,
         timeoutSeconds: opts.timeout,
@@ -254,18 +233,12 @@ async function runUp(services: string[], opts: Opts, io: CliIo): Promise<void> {
       // slack for sub-second clock differences). Only on a local engine: a remote one's clock may be behind ours, and then lines would be lost.
       const since = (Date.now() / 1000 - 1).toFixed(3);
       try {
-        result = await up(project, upOptions);
+        result = await withProgress(opts, io, (onEvent) => up(project, { ...upOptions, onEvent }));
       } catch (err) {
         if (interrupts > 0) throw new CommandExit(EXIT_INTERRUPTED);
         throw err;
-      } finally {
-        progress?.done();
       }
-      if (opts.dryRun) {
-        const { formatPlan } = await import('../../reconcile/plan.js');
-        io.out(formatPlan(result.plan));
-        return;
-      }
+      if (opts.dryRun) return printPlan(io, result.plan);
       if (interrupts > 0) throw new CommandExit(EXIT_INTERRUPTED);
       if (detach) return;
 

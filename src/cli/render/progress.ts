@@ -148,17 +148,33 @@ export async function createProgress(
 
 /** The renderer for a CLI invocation: `--progress`/COMPOSE_PROGRESS, `--ansi`, NO_COLOR, on stderr. */
 export async function cliProgress(
-  flags: { progress?: string; ansi?: string; dryRun?: boolean },
+  flags: CliProgressFlags,
   env: Record<string, string | undefined>,
   write: (text: string) => void,
   title = 'Running',
 ): Promise<Progress> {
+  const { mode, stream, options } = await cliProgressSetup(flags, env, write, title);
+  return createProgress(mode, stream, options);
+}
+
+export interface CliProgressFlags {
+  progress?: string;
+  ansi?: string;
+  dryRun?: boolean;
+}
+
+/** What a CLI invocation's renderer is made of: its mode, stderr as the stream, and the options. */
+export async function cliProgressSetup(
+  flags: CliProgressFlags,
+  env: Record<string, string | undefined>,
+  write: (text: string) => void,
+  title: string,
+) {
   const { colorEnabled } = await import('./color.js');
   const isTTY = process.stderr.isTTY === true;
-  const mode = resolveProgressMode(flags.progress, { env, isTTY, ansi: flags.ansi });
-  return createProgress(
-    mode,
-    { write, isTTY, columns: process.stderr.columns },
-    { color: colorEnabled({ env, isTTY, ansi: flags.ansi }), dryRun: flags.dryRun, title, env },
-  );
+  return {
+    mode: resolveProgressMode(flags.progress, { env, isTTY, ansi: flags.ansi }),
+    stream: { write, isTTY, columns: process.stderr.columns } satisfies ProgressStream,
+    options: { color: colorEnabled({ env, isTTY, ansi: flags.ansi }), dryRun: flags.dryRun, title, env },
+  };
 }

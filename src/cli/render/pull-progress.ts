@@ -11,20 +11,17 @@
  * - quiet: nothing.
  * The formatting helpers are pure, for unit tests.
  */
-import type { BerthEvent } from '../../api/events.js';
+import type { ResourceEvent } from '../../api/events.js';
 import type { LayerProgress } from '../../api/verbs.js';
-import { identity, type Paint, paint } from './color.js';
 import {
+  type CliProgressFlags,
+  cliProgressSetup,
   createProgress,
-  eventId,
-  formatWarning,
   type Progress,
   type ProgressMode,
   type ProgressStream,
-  statusText,
 } from './progress.js';
-
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+import { clip, RedrawnBlock, type StatusRow } from './tty-progress.js';
 
 /** A layer id as the engine reports it: 12 hex digits. Other ids (a tag) are not layers. */
 export function isLayerId(id: string | undefined): id is string {
@@ -84,69 +81,19 @@ interface LayerRow {
   done: boolean;
 }
 
-interface ImageRow {
-  id: string;
-  status: 'working' | 'done' | 'error' | 'warning';
-  text: string;
-  details?: string;
-  startedAt: number;
-  endedAt?: number;
+interface ImageRow extends StatusRow {
   layers: Map<string, LayerRow>;
 }
 
 /** The tty view with layer rows. */
-export class TtyLayerProgress {
-  private readonly rows = new Map<string, ImageRow>();
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private drawn = 0;
-  private frame = 0;
-  private stopped = false;
-  private readonly start = Date.now();
-  private readonly color: { green: Paint; red: Paint; yellow: Paint; dim: Paint; blue: Paint };
-
+export class TtyLayerProgress extends RedrawnBlock<ImageRow> {
   constructor(
-    private readonly stream: ProgressStream,
+    stream: ProgressStream,
     private readonly options: { color: boolean; title: string; now?: () => number },
   ) {
-    this.color = options.color
-      ? paint
-      : { green: identity, red: identity, yellow: identity, dim: identity, blue: identity };
-  }
-
-  private now(): number {
-    return (this.options.now ?? Date.now)();
-  }
-
-  begin(): void {
-    this.timer = setInterval(() => {
-      this.frame++;
-      this.render();
-    }, 100);
-    this.timer.unref?.();
-  }
-
-  onEvent(e: BerthEvent): void {
-    if (this.stopped) return;
-    if (e.type === 'warning') {
-      this.erase();
-      this.stream.write(formatWarning(e.message, (this.now() - this.start) / 1000, this.color.yellow));
-      this.render();
-      return;
-    }
-    const id = eventId(e);
-    const row: ImageRow = this.rows.get(e.name) ?? {
-      id,
-      status: e.status,
-      text: '',
-      startedAt: this.now(),
-      layers: new Map(),
-    };
-    row.status = e.status;
-    row.text = statusText(e);
-    row.details = e.text;
-    row.endedAt = e.status === 'working' ? undefined : this.now();
-    this.rows.set(e.name, row);
-    this.render();
+    const now = () => (options.now ?? Date.now)();
+    const start = Date.now();
+    super(stream, options.color, now, () => (now() - start) / 1000);
   }
 
   onLayer(p: LayerProgress): void {
@@ -157,41 +104,14 @@ export class TtyLayerProgress {
     row.layers.set(p.layer, { status: p.status, current: p.current, total: p.total, done });
   }
 
-  stop(): void {
-    if (this.stopped) return;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.render();
-    this.stopped = true;
-  }
-
-  private erase(): void {
-    if (this.drawn > 0) this.stream.write(`\x1b[${this.drawn}A\x1b[J`);
-    this.drawn = 0;
-  }
-
   /** The block's lines (exposed for tests). */
   lines(): string[] {
-    const width = Math.max(40, this.stream.columns || 80);
-    const rows = [...this.rows.values()];
-    const finished = rows.filter((r) => r.status !== 'working').length;
-    const out = [`${this.color.blue('[+]')} ${this.options.title} ${finished}/${rows.length}`];
+    const width = this.width();
+    const out = [this.header(this.options.title)];
     const now = this.now();
-    const spin = this.color.dim(SPINNER[this.frame % SPINNER.length]!);
-    const clip = (s: string, room: number) => (s.length > room ? `${s.slice(0, Math.max(0, room - 1))}…` : s);
-    for (const r of rows) {
-      const icon =
-        r.status === 'working'
-          ? spin
-          : r.status === 'done'
-            ? this.color.green('✔')
-            : r.status === 'error'
-              ? this.color.red('✘')
-              : this.color.yellow('!');
-      const seconds = `${(((r.endedAt ?? now) - r.startedAt) / 1000).toFixed(1)}s`;
-      const room = width - 4 - seconds.length - 1;
-      const left = clip(`${r.id}  ${r.text}${r.details ? ` ${r.details}` : ''}`, room);
-      const text = r.status === 'error' ? this.color.red(left) : left;
-      out.push(` ${icon} ${text}${' '.repeat(Math.max(1, room - left.length + 1))}${seconds}`);
+    const spin = this.spinner();
+    for (const r of this.rows.values()) {
+      out.push(this.statusLine(r, width, now));
       // Layers only while the image is in progress: a finished pull folds back to one row.
       if (r.status !== 'working') continue;
       for (const [layer, l] of r.layers) {
@@ -203,14 +123,13 @@ export class TtyLayerProgress {
     return out;
   }
 
-  private render(): void {
-    if (this.stopped || this.rows.size === 0) return;
-    const lines = this.lines();
-    let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
-    for (const line of lines) out += `\x1b[2K${line}\n`;
-    if (lines.length < this.drawn) out += '\x1b[J';
-    this.stream.write(out);
-    this.drawn = lines.length;
+  /** Rows by image reference, which the layer updates name. */
+  protected rowKey(e: ResourceEvent): string {
+    return e.name;
+  }
+
+  protected newRow(row: StatusRow): ImageRow {
+    return { ...row, layers: new Map() };
   }
 }
 
@@ -222,7 +141,7 @@ export async function createLayerProgress(
 ): Promise<LayerProgressRenderer> {
   if (mode === 'tty') {
     const tty = new TtyLayerProgress(stream, options);
-    tty.begin();
+    tty.start();
     return { onEvent: (e) => tty.onEvent(e), onLayer: (p) => tty.onLayer(p), done: () => tty.stop() };
   }
   const base = await createProgress(mode, stream, options);
@@ -247,18 +166,11 @@ export async function createLayerProgress(
 
 /** The layer renderer for a CLI invocation: `--progress`/COMPOSE_PROGRESS, `--ansi`, NO_COLOR, stderr. */
 export async function cliLayerProgress(
-  flags: { progress?: string; ansi?: string; dryRun?: boolean },
+  flags: CliProgressFlags,
   env: Record<string, string | undefined>,
   write: (text: string) => void,
   title: string,
 ): Promise<LayerProgressRenderer> {
-  const { colorEnabled } = await import('./color.js');
-  const { resolveProgressMode } = await import('./progress.js');
-  const isTTY = process.stderr.isTTY === true;
-  const mode = resolveProgressMode(flags.progress, { env, isTTY, ansi: flags.ansi });
-  return createLayerProgress(
-    mode,
-    { write, isTTY, columns: process.stderr.columns },
-    { color: colorEnabled({ env, isTTY, ansi: flags.ansi }), dryRun: flags.dryRun, title, env },
-  );
+  const { mode, stream, options } = await cliProgressSetup(flags, env, write, title);
+  return createLayerProgress(mode, stream, options);
 }
