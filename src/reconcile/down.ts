@@ -19,11 +19,6 @@ export interface DownOptions {
   removeOrphans?: boolean;
   /** Only these services and the services that depend on them; networks and volumes are kept. */
   services?: string[];
-  /**
-   * `-t`: with 0 there is no grace to give, so a running container is force-removed in one call (the
-   * engine kills it) instead of a stop then a remove: half the engine calls, and no stop round trip.
-   */
-  timeoutSeconds?: number;
 }
 
 export function planDown(
@@ -54,7 +49,7 @@ export function planDown(
     const ids: string[] = [];
     for (const c of observed.containers[service] ?? []) {
       if (!known(c)) continue;
-      ids.push(stopAndRemove(b, c, '', after, options));
+      ids.push(stopAndRemove(b, c, '', after, options.volumes === true));
     }
     removed.set(service, ids);
     allRemovals.push(...ids);
@@ -68,7 +63,7 @@ export function planDown(
   ].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   b.plan.orphans = orphans.map((c) => c.name);
   if (options.removeOrphans) {
-    for (const c of orphans) allRemovals.push(stopAndRemove(b, c, 'orphan', [], options));
+    for (const c of orphans) allRemovals.push(stopAndRemove(b, c, 'orphan', [], options.volumes === true));
   }
 
   if (options.services === undefined || options.services.length === 0) {
@@ -112,21 +107,23 @@ function stopAndRemove(
   c: ObservedContainer,
   cause: string,
   after: string[],
-  options: DownOptions,
+  volumes: boolean,
 ): string {
   const resource = c.number > 0 ? containerResource(c.service, c.number) : `container:${c.name}`;
   const container = { service: c.service, number: c.number, name: c.name, id: c.id };
-  const deps =
-    needsStop(c) && options.timeoutSeconds !== 0
-      ? [b.add({ type: 'StopContainer', resource, cause, dependsOn: after, container })]
-      : after;
+  // Always a stop before the remove, even with -t 0: dockerd 20.10 force-removing many running
+  // containers at once can leave stale endpoints on their network, which then refuses removal
+  // ("has active endpoints") until dockerd restarts. Seen with `down -t 0` of 100 containers.
+  const deps = needsStop(c)
+    ? [b.add({ type: 'StopContainer', resource, cause, dependsOn: after, container })]
+    : after;
   return b.add({
     type: 'RemoveContainer',
     resource,
     cause,
     dependsOn: deps,
     container,
-    ...(options.volumes === true && { removeVolumes: true }),
+    ...(volumes && { removeVolumes: true }),
   });
 }
 

@@ -19,7 +19,6 @@ export async function down(project: Project | string, options: DownOptions = {})
       volumes: options.volumes,
       removeOrphans: options.removeOrphans,
       services: options.services,
-      timeoutSeconds: options.timeoutSeconds,
     });
     if (options.dryRun) return { plan };
     await executePlan(plan, {

@@ -449,22 +449,6 @@ describe('planDown', () => {
     golden('down-volumes', 'down -v', plan);
   });
 
-  it('-t 0: force-removes running containers in one operation each, still in reverse order', async () => {
-    const p = stack();
-    const graceful = await down(p, runtimeFor(p));
-    const plan = await down(p, runtimeFor(p), { timeoutSeconds: 0 });
-    expect(plan.operations.some((o) => o.type === 'StopContainer')).toBe(false);
-    const removals = (q: typeof plan) =>
-      q.operations.filter((o) => o.type === 'RemoveContainer').map((o) => o.container?.name);
-    expect(removals(plan)).toEqual(removals(graceful));
-    // web depends on api: api's removal still waits for web's.
-    const byName = new Map(plan.operations.map((o) => [o.container?.name ?? o.id, o]));
-    expect(byName.get('demo-api-1')?.dependsOn).toContain(byName.get('demo-web-1')?.id);
-    // Any other timeout keeps the graceful stop.
-    const five = await down(p, runtimeFor(p), { timeoutSeconds: 5 });
-    expect(five.operations.filter((o) => o.type === 'StopContainer').length).toBeGreaterThan(0);
-  });
-
   it('works from the project name alone, ordering by the depends_on labels', async () => {
     const p = stack();
     const plan = await down('demo', runtimeFor(p), { volumes: true });
