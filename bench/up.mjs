@@ -12,7 +12,7 @@
 //                so every container waits out the full grace (no `init: true`, on purpose: this is
 //                what makes docker-compose's stops in waves of 64 visible, 26 s in the issue)
 //                floor: stop all at once (t=10), then remove at concurrency 10, then the network
-//   down -t 0    N = 100; floor: force-remove at concurrency 10, then the network
+//   down -t 0    N = 100; floor: stop all at once (t=0), then remove at concurrency 10, then the network
 //   chain        20 services, each `depends_on` the previous (service_started)
 //                floor: create+start one after the other
 //   health chain 10 services, each `depends_on: {prev: {condition: service_healthy}}`, healthcheck
@@ -148,6 +148,9 @@ async function sweep() {
     containers.filter((c) => ours(c.Labels?.[PROJECT_LABEL])),
     FLOOR_CONCURRENCY,
     async (c) => {
+      // Stop first: force-removing many running containers at once makes dockerd 20.10 leave stale
+      // endpoints behind, and their network can then never be removed.
+      await api('POST', `/containers/${c.Id}/stop?t=0`);
       const r = await api('DELETE', `/containers/${c.Id}?force=1&v=1`);
       if (r.status >= 400 && r.status !== 404)
         console.error(`  cleanup: container ${c.Names[0]}: ${r.status}`);
@@ -220,7 +223,9 @@ const floor = {
     await ok('DELETE', `/networks/${network}`);
   },
   async downKill({ network, ids }) {
-    await pool(ids, FLOOR_CONCURRENCY, (id) => ok('DELETE', `/containers/${id}?force=1`));
+    // As `down -t 0` must (see sweep): stop without grace, then remove.
+    await Promise.all(ids.map((id) => ok('POST', `/containers/${id}/stop?t=0`)));
+    await pool(ids, FLOOR_CONCURRENCY, (id) => ok('DELETE', `/containers/${id}`));
     await ok('DELETE', `/networks/${network}`);
   },
   async chain(project, n) {
