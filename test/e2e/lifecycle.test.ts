@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { removeLeftovers } from '../support/cleanup.js';
 import { docker, prepareBusyboxTests, berth as run, startBerth, uniqueSuffix } from '../support/cli.js';
 
@@ -167,6 +167,24 @@ describe('berth lifecycle commands', () => {
 
   it('scale up and down keeps the lowest numbers', () => {
     expect(berth(['scale', 'web=3']).status).toBe(0);
+    // Like compose, scaling down keeps the removed replicas' anonymous volumes: remove them here.
+    const anonymous = [2, 3].map((n) =>
+      docker([
+        'inspect',
+        '--format',
+        '{{range .Mounts}}{{if eq .Destination "/scratch"}}{{.Name}}{{end}}{{end}}',
+        `${project}-web-${n}`,
+      ]),
+    );
+    onTestFinished(() => {
+      for (const v of anonymous.filter((name) => name !== '')) {
+        try {
+          docker(['volume', 'rm', '-f', v]);
+        } catch {
+          // still in use when the test failed before scaling down: the afterAll backstop reports it
+        }
+      }
+    });
     expect(Object.keys(states()).sort()).toEqual([
       `${project}-db-1`,
       `${project}-web-1`,
