@@ -11,8 +11,10 @@
  * - quiet: nothing.
  * The formatting helpers are pure, for unit tests.
  */
+
 import type { ResourceEvent } from '../../api/events.js';
 import type { LayerProgress } from '../../api/verbs.js';
+import { humanSize } from '../../engine/images/format.js';
 import {
   type CliProgressFlags,
   cliProgressSetup,
@@ -28,17 +30,8 @@ export function isLayerId(id: string | undefined): id is string {
   return id !== undefined && /^[0-9a-f]{12,64}$/.test(id);
 }
 
-/** go-units HumanSize: `1.2MB`, `512B`, 3 significant digits, powers of 1000. */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(3))}${units[i]}`;
-}
+/** go-units HumanSize, shared with the built-in engine's image commands. */
+export { humanSize };
 
 /** The docker CLI's bar: `[=====>      ]  1.2MB/4.5MB`, `width` characters between the brackets. */
 export function progressBar(current: number, total: number, width = 30): string {
