@@ -37,6 +37,7 @@ export type {
   LoginResult,
   LogoutOptions,
   LogoutResult,
+  RegistryLayerStatus,
 } from './api/images.js';
 export type {
   ContainerProcesses,

@@ -21,24 +21,25 @@ export interface RegistryOptions {
   credentials?: { username?: string; password?: string; identityToken?: string } | null;
 }
 
-/** One layer's progress during a pull or a push, in the docker CLI's words. */
+/** A layer's state during a registry transfer, in the docker CLI's words. */
+export type RegistryLayerStatus =
+  | 'Waiting'
+  | 'Downloading'
+  | 'Retrying'
+  | 'Verifying Checksum'
+  | 'Download complete'
+  | 'Already exists'
+  | 'Pushing'
+  | 'Layer already exists'
+  | 'Mounted'
+  | 'Pushed';
+
+/** One layer's progress during a pull or a push: the transfer states, then unpacking. */
 export interface ImageLayerProgress {
   /** Short layer id (12 hex digits of the blob digest). */
   id: string;
   digest: string;
-  status:
-    | 'Waiting'
-    | 'Downloading'
-    | 'Retrying'
-    | 'Verifying Checksum'
-    | 'Download complete'
-    | 'Already exists'
-    | 'Pull complete'
-    | 'Pushing'
-    | 'Layer already exists'
-    | 'Mounted'
-    | 'Pushed'
-    | 'Extracting';
+  status: RegistryLayerStatus | 'Pull complete' | 'Extracting';
   current: number;
   total: number;
 }

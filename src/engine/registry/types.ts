@@ -1,5 +1,6 @@
 /** Shapes shared by the registry client, pull and push. */
 import type { Readable } from 'node:stream';
+import type { RegistryLayerStatus } from '../../api/images.js';
 
 /** What pull reports per blob; `status` uses the docker CLI's words. */
 export interface RegistryProgress {
@@ -7,17 +8,7 @@ export interface RegistryProgress {
   /** Bytes done (downloaded, uploaded). */
   current: number;
   total: number;
-  status:
-    | 'Waiting'
-    | 'Downloading'
-    | 'Retrying'
-    | 'Verifying Checksum'
-    | 'Download complete'
-    | 'Already exists'
-    | 'Pushing'
-    | 'Layer already exists'
-    | 'Mounted'
-    | 'Pushed';
+  status: RegistryLayerStatus;
 }
 
 export type ProgressListener = (p: RegistryProgress) => void;
