@@ -20,6 +20,12 @@ export DEBIAN_FRONTEND=noninteractive
 #                   systemd host the package also enables its own service on :5000, unused by the tests)
 #   apache2-utils   `htpasswd -B`: the bcrypt password file of that registry
 #   ca-certificates TLS to registries
+#   conmon          the built-in engine's per-container monitor (stdio, log, exit code)
+#   netavark, aardvark-dns  the built-in engine's bridge networks, published ports and service DNS
+#                   (binaries in /usr/lib/podman, so dpkg decides)
+#   iptables        netavark 1.4's firewall driver
+#   tini            `init: true` on the built-in engine (/usr/bin/tini-static)
+#   attr            setfattr: overlayfs opaque directories when unpacking layers
 PACKAGES=(
   docker.io:dockerd
   docker-compose:docker-compose
@@ -32,6 +38,12 @@ PACKAGES=(
   docker-registry:docker-registry
   apache2-utils:htpasswd
   ca-certificates:
+  conmon:conmon
+  netavark:
+  aardvark-dns:
+  iptables:iptables
+  tini:tini-static
+  attr:setfattr
 )
 NODE_MIN="20.19.0"
 
