@@ -45,6 +45,22 @@ PACKAGES=(
   tini:tini-static
   attr:setfattr
 )
+# BERTH_SETUP=builtin (the README's first command): only what the built-in engine and its demo need,
+# and no Docker engine at all.
+if [ "${BERTH_SETUP:-ci}" = builtin ]; then
+  PACKAGES=(
+    runc:runc
+    conmon:conmon
+    netavark:
+    aardvark-dns:
+    iptables:iptables
+    iproute2:ip
+    busybox-static:
+    tini:tini-static
+    attr:setfattr
+    ca-certificates:
+  )
+fi
 NODE_MIN="20.19.0"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -113,6 +129,7 @@ node_ok || die "node >= $NODE_MIN and npm are still missing after installation"
 log "node $(node -p 'process.versions.node'), npm $(npm --version 2>/dev/null)"
 
 # --- 2. A Docker engine ------------------------------------------------------------------------
+if [ "${BERTH_SETUP:-ci}" != builtin ]; then
 
 DOCKERD_PID=""
 DOCKERD_LOG=""
@@ -169,4 +186,4 @@ else
   done
   log "dockerd answers (pid $DOCKERD_PID)"
 fi
-
+fi

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The README's first command: on a fresh Debian machine (as root), install what is missing (the same
+# The Docker example (README, "With Docker"): on a fresh Debian machine (as root), install what is missing (the same
 # list as CI: .ci/setup.sh), start dockerd when no engine answers (left running: the stack lives on
 # it), build berth, build the example's base images offline (debootstrap; cached in
 # ~/.cache/berth/test-images), then bring up examples/nginx-springboot — nginx in front of a Java app
 # built from source by a multi-stage Dockerfile — and show it answering through nginx.
 #
-#   bash scripts/example.sh                  # http://127.0.0.1:8080/hello
-#   BERTH_EXAMPLE_PORT=9090 bash scripts/example.sh
+#   bash scripts/example-docker.sh               # http://127.0.0.1:8080/hello
+#   BERTH_EXAMPLE_PORT=9090 bash scripts/example-docker.sh
 #
 # The compose file defaults to the public images (nginx:1.27, eclipse-temurin:17-jdk/-jre); this
 # script points it at the locally built equivalents, so it needs no registry at all.

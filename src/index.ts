@@ -50,6 +50,7 @@ export type {
   ProjectListing,
   StatsOptions,
   TopOptions,
+  InfoResult,
   VersionInfo,
 } from './api/inspect.js';
 export type {
@@ -184,5 +185,7 @@ export { ps, type Stack, type StackUpOptions, up } from './verbs/stack.js';
 export { stats, type WatchStatsOptions, watchStats } from './verbs/stats.js';
 /** The processes of the project's running containers (`docker compose top`). */
 export { top } from './verbs/top.js';
+/** Which engine berth uses (docker or builtin), why, and its version (`berth info`). */
+export { info } from './verbs/info.js';
 /** berth's own version (`berth version`). */
 export { berthVersion, version } from './verbs/version.js';

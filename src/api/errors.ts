@@ -35,6 +35,8 @@ export type ErrorCode =
   | 'USAGE'
   /** No engine answers at the endpoint (dockerd down, wrong DOCKER_HOST, socket permissions). */
   | 'RUNTIME_UNREACHABLE'
+  /** The built-in engine cannot run on this host (not Linux, not root, runc/conmon/netavark missing). */
+  | 'RUNTIME_UNAVAILABLE'
   /** The engine has no such container / network / volume. */
   | 'RUNTIME_NOT_FOUND'
   /** A name is taken, or the object is in use (network with endpoints, volume mounted). */

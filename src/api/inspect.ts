@@ -105,3 +105,18 @@ export interface ContainerStatsEntry {
 export interface VersionInfo {
   version: string;
 }
+
+/** `berth info`: which engine berth uses here and why. */
+export interface InfoResult {
+  /** `docker` or `builtin`. */
+  runtime: string;
+  /** Why this engine (`--runtime`, DOCKER_HOST, a context, the default socket answering or not). */
+  reason: string;
+  endpoint: string;
+  serverVersion: string;
+  apiVersion?: string;
+  os: string;
+  arch: string;
+  /** The built-in engine's host requirements and whether each is met. */
+  requirements?: Array<{ what: string; ok: boolean; package?: string; detail?: string }>;
+}

@@ -6,9 +6,10 @@ import type { EventSink } from './events.js';
 
 /** Common to every verb that talks to an engine. */
 export interface EngineOptions {
-  /** An engine to use. Default: the Docker engine at DOCKER_HOST / the current docker context. */
+  /** An engine to use. Default: BERTH_RUNTIME (`docker`, `builtin`, `auto`); `auto` is the Docker engine at
+   * DOCKER_HOST / the current docker context / the default socket when one answers, else the built-in engine. */
   runtime?: import('../runtime/runtime.js').Runtime;
-  /** Environment for DOCKER_HOST, DOCKER_CONTEXT, COMPOSE_PARALLEL_LIMIT… Default: process.env. */
+  /** Environment for BERTH_RUNTIME, DOCKER_HOST, DOCKER_CONTEXT, COMPOSE_PARALLEL_LIMIT… Default: process.env. */
   env?: Record<string, string | undefined>;
   /** Receives every progress event. */
   onEvent?: EventSink;

@@ -15,6 +15,7 @@ import { registerEvents } from './commands/events.js';
 import { registerExec } from './commands/exec.js';
 import { registerImage } from './commands/image.js';
 import { registerImages } from './commands/images.js';
+import { registerInfo } from './commands/info.js';
 import { registerKill } from './commands/kill.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogout } from './commands/logout.js';
@@ -60,6 +61,7 @@ export interface GlobalOptions {
   dryRun?: boolean;
   ansi?: string;
   debug?: boolean;
+  runtime?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -83,6 +85,7 @@ const COMMANDS: Record<string, Register> = {
   exec: registerExec,
   image: registerImage,
   images: registerImages,
+  info: registerInfo,
   kill: registerKill,
   login: registerLogin,
   logout: registerLogout,
@@ -114,7 +117,7 @@ const NEEDS_ALL = new Set(['help', 'completion']);
 /** Global flags that take a value: their value is not the subcommand. */
 const VALUE_FLAGS = new Set([
   ...['-f', '--file', '-p', '--project-name', '--project-directory', '--profile'],
-  ...['--env-file', '--progress', '--parallel', '--ansi'],
+  ...['--env-file', '--progress', '--parallel', '--ansi', '--runtime'],
 ]);
 
 /**
@@ -172,12 +175,24 @@ export function buildProgram(io: CliIo, command?: string): Command {
       ]),
     )
     .option('--debug', 'Print stack traces of errors (also BERTH_DEBUG=1)')
+    .addOption(
+      new Option('--runtime <name>', 'The engine: docker, builtin, or auto (also BERTH_RUNTIME)').choices([
+        'auto',
+        'docker',
+        'builtin',
+      ]),
+    )
     .showHelpAfterError("(run 'berth --help' or 'berth COMMAND --help' for usage)")
     .configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
     })
-    .exitOverride();
+    .exitOverride()
+    // Verbs open their engine from io.env, so the flag travels as the variable it stands for.
+    .hook('preAction', (root) => {
+      const runtime = root.opts<GlobalOptions>().runtime;
+      if (runtime) io.env = { ...io.env, BERTH_RUNTIME: runtime };
+    });
 
   const only = command !== undefined && !NEEDS_ALL.has(command) ? COMMANDS[command] : undefined;
   if (only) only(program, io);

@@ -26,7 +26,19 @@ import { ensureBusyboxImage } from '../support/images/busybox.js';
 
 const RUN_LABEL = 'berth.test.run';
 
-export function runtimeContract(name: string, make: () => Promise<Runtime>): void {
+/** How a runtime differs from the contract, each with its reason: the suite then checks that the runtime
+ * refuses the feature with UNSUPPORTED, instead of testing it. */
+export interface ContractOptions {
+  /** Puts the busybox test image into the runtime (default: builds it with `buildImage`). */
+  image?: (rt: Runtime) => Promise<string>;
+  differences?: { build?: string };
+}
+
+export function runtimeContract(
+  name: string,
+  make: () => Promise<Runtime>,
+  options: ContractOptions = {},
+): void {
   describe(`runtime contract: ${name}`, () => {
     const runId = randomBytes(4).toString('hex');
     const prefix = `berth-test-${runId}`;
@@ -70,7 +82,7 @@ export function runtimeContract(name: string, make: () => Promise<Runtime>): voi
     beforeAll(async () => {
       tmp = mkdtempSync(join(tmpdir(), 'berth-contract-'));
       rt = await make();
-      image = await ensureBusyboxImage(rt);
+      image = await (options.image ?? ensureBusyboxImage)(rt);
       network = `${prefix}-net`;
       await rt.createNetwork({ name: network, labels });
     });
@@ -161,54 +173,63 @@ export function runtimeContract(name: string, make: () => Promise<Runtime>): voi
       const built = `${prefix}/built:1`;
       const alias = `127.0.0.1:1/${prefix}/pushed:1`;
 
-      it('builds from a context with build args, labels and .dockerignore, reporting progress', async () => {
-        const context = mkdtempSync(join(tmp, 'build-'));
-        writeFileSync(
-          join(context, 'Dockerfile'),
-          `FROM ${image}\nARG GREETING\nCOPY . /ctx\nRUN echo "$GREETING" > /greeting\nCMD ["cat", "/greeting"]\n`,
-        );
-        writeFileSync(join(context, 'kept.txt'), 'kept');
-        writeFileSync(join(context, 'secret.txt'), 'secret');
-        writeFileSync(join(context, '.dockerignore'), 'secret.txt\n');
-        images.push(built);
-        const progress: string[] = [];
-        const id = await rt.buildImage(
-          {
-            context,
-            tags: [built],
-            args: { GREETING: 'built here' },
-            labels: { ...labels, 'berth.test.kind': 'image' },
-          },
-          { onProgress: (p) => progress.push(p.status) },
-        );
-        expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
-        expect(progress.length).toBeGreaterThan(0);
-        const img = await rt.inspectImage(built);
-        expect(img).toMatchObject({ id, labels: { 'berth.test.kind': 'image', [RUN_LABEL]: runId } });
-        expect((await rt.listImages({ labels: { [RUN_LABEL]: runId } })).map((i) => i.id)).toEqual([id]);
-        const cid = await run('built', {
-          image: built,
-          command: ['sh', '-c', 'cat /greeting; ls /ctx | sort | tr "\\n" " "'],
+      const noBuild = options.differences?.build;
+      if (noBuild) {
+        it(`refuses to build, with UNSUPPORTED (${noBuild})`, async () => {
+          expect(await code(rt.buildImage({ context: tmp, tags: [`${prefix}/built:1`] }))).toBe(
+            'UNSUPPORTED',
+          );
         });
-        expect(await rt.waitContainer(cid)).toEqual({ exitCode: 0 });
-        const out: string[] = [];
-        for await (const line of rt.logs(cid)) out.push(line.text);
-        expect(out).toEqual(['built here', 'Dockerfile kept.txt ']);
-      });
+      } else {
+        it('builds from a context with build args, labels and .dockerignore, reporting progress', async () => {
+          const context = mkdtempSync(join(tmp, 'build-'));
+          writeFileSync(
+            join(context, 'Dockerfile'),
+            `FROM ${image}\nARG GREETING\nCOPY . /ctx\nRUN echo "$GREETING" > /greeting\nCMD ["cat", "/greeting"]\n`,
+          );
+          writeFileSync(join(context, 'kept.txt'), 'kept');
+          writeFileSync(join(context, 'secret.txt'), 'secret');
+          writeFileSync(join(context, '.dockerignore'), 'secret.txt\n');
+          images.push(built);
+          const progress: string[] = [];
+          const id = await rt.buildImage(
+            {
+              context,
+              tags: [built],
+              args: { GREETING: 'built here' },
+              labels: { ...labels, 'berth.test.kind': 'image' },
+            },
+            { onProgress: (p) => progress.push(p.status) },
+          );
+          expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+          expect(progress.length).toBeGreaterThan(0);
+          const img = await rt.inspectImage(built);
+          expect(img).toMatchObject({ id, labels: { 'berth.test.kind': 'image', [RUN_LABEL]: runId } });
+          expect((await rt.listImages({ labels: { [RUN_LABEL]: runId } })).map((i) => i.id)).toEqual([id]);
+          const cid = await run('built', {
+            image: built,
+            command: ['sh', '-c', 'cat /greeting; ls /ctx | sort | tr "\\n" " "'],
+          });
+          expect(await rt.waitContainer(cid)).toEqual({ exitCode: 0 });
+          const out: string[] = [];
+          for await (const line of rt.logs(cid)) out.push(line.text);
+          expect(out).toEqual(['built here', 'Dockerfile kept.txt ']);
+        });
 
-      it('fails a build whose step fails, with the engine message', async () => {
-        const context = mkdtempSync(join(tmp, 'build-fail-'));
-        writeFileSync(join(context, 'Dockerfile'), `FROM ${image}\nRUN exit 5\n`);
-        let err: unknown;
-        try {
-          await rt.buildImage({ context, tags: [`${prefix}/broken:1`] });
-        } catch (e) {
-          err = e;
-        }
-        images.push(`${prefix}/broken:1`);
-        expect(err).toBeInstanceOf(RuntimeError);
-        expect((err as RuntimeError).message).toMatch(/returned a non-zero code: 5|exit code: 5/);
-      });
+        it('fails a build whose step fails, with the engine message', async () => {
+          const context = mkdtempSync(join(tmp, 'build-fail-'));
+          writeFileSync(join(context, 'Dockerfile'), `FROM ${image}\nRUN exit 5\n`);
+          let err: unknown;
+          try {
+            await rt.buildImage({ context, tags: [`${prefix}/broken:1`] });
+          } catch (e) {
+            err = e;
+          }
+          images.push(`${prefix}/broken:1`);
+          expect(err).toBeInstanceOf(RuntimeError);
+          expect((err as RuntimeError).message).toMatch(/returned a non-zero code: 5|exit code: 5/);
+        });
+      }
 
       it('tags, fails to push to an unreachable registry on 127.0.0.1, and removes the tag', async () => {
         images.push(alias);
