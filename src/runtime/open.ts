@@ -43,6 +43,8 @@ function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
 
 export async function chooseRuntime(
   env: Record<string, string | undefined> = process.env,
+  /** How the default socket is probed (tests replace it). */
+  probe: (socketPath: string) => Promise<boolean> = socketAnswers,
 ): Promise<RuntimeChoice> {
   const wanted = (env.BERTH_RUNTIME ?? '').trim() || 'auto';
   if (!RUNTIME_NAMES.includes(wanted as RuntimeName)) {
@@ -59,7 +61,7 @@ export async function chooseRuntime(
   if (endpoint.source === 'context') {
     return { name: 'docker', reason: `the docker context "${endpoint.context}" (${endpoint.host})` };
   }
-  if (endpoint.transport.kind === 'unix' && (await socketAnswers(endpoint.transport.socketPath))) {
+  if (endpoint.transport.kind === 'unix' && (await probe(endpoint.transport.socketPath))) {
     return { name: 'docker', reason: `a Docker engine answers at ${endpoint.host}` };
   }
   return { name: 'builtin', reason: `no Docker engine answers at ${endpoint.host}` };

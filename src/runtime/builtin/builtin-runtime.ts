@@ -341,9 +341,41 @@ export class BuiltinRuntime implements Runtime {
         hint: `pull it first (\`berth image pull ${spec.image}\`) or load it (\`berth image load\`)`,
       });
     }
-    const r = await this.containers.create(spec, signal);
+    const r = await this.containers.create(await this.withVolumesFrom(spec), signal);
     await this.containerEvent('create', r.id);
     return r;
+  }
+
+  /**
+   * `volumes_from`: the other containers' volumes and binds at the same targets, read-only with `:ro`
+   * (else as they are there), as dockerd does it; the container's own mounts win at a target.
+   */
+  private async withVolumesFrom(spec: ContainerSpec): Promise<ContainerSpec> {
+    if (!spec.volumesFrom?.length) return spec;
+    const mounts = [...spec.mounts];
+    const taken = new Set(mounts.map((m) => m.target));
+    for (const entry of spec.volumesFrom) {
+      const m = /^(.*?)(?::(ro|rw))?$/.exec(entry)!;
+      const source = await this.mustRecord(m[1]!);
+      const ro = m[2] === 'ro' ? true : m[2] === 'rw' ? false : undefined;
+      for (const v of source.volumes) {
+        if (taken.has(v.target)) continue;
+        taken.add(v.target);
+        mounts.push({
+          type: 'volume',
+          source: v.name,
+          target: v.target,
+          readOnly: ro ?? v.readOnly,
+          noCopy: true,
+        });
+      }
+      for (const b of source.spec.mounts) {
+        if (b.type !== 'bind' || taken.has(b.target)) continue;
+        taken.add(b.target);
+        mounts.push({ ...b, readOnly: ro ?? b.readOnly });
+      }
+    }
+    return { ...spec, mounts, volumesFrom: undefined };
   }
 
   async startContainer(id: string, signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Which containers need the project supervisor (a restart policy other than `no`, or a healthcheck),
- * starting it, and the exit hook conmon runs (engine/exit-hook.ts). The supervisor is per Compose
+ * starting it, and the exit hook conmon runs (exit-hook.ts). The supervisor is per Compose
  * project (`com.docker.compose.project`); containers outside a project share the `no.project` one (a
  * name no Compose project can have: they cannot contain dots). It exits
  * by itself once nothing is left to supervise, so nothing here stops it.
@@ -44,6 +44,6 @@ export async function ensureProjectSupervisor(
 
 /** What conmon runs when a container exits (the id is appended). */
 export function exitHookCommand(paths: EnginePaths): string[] {
-  const e = nodeEntry('engine/exit-hook');
+  const e = nodeEntry('runtime/builtin/exit-hook');
   return [e.execPath, ...e.execArgv, e.entry, '--root', paths.root, '--run-root', paths.runRoot];
 }
