@@ -49,6 +49,7 @@ import type {
   VolumeInfo,
   VolumeSpec,
 } from '../runtime.js';
+import { getArchiveFrom, putArchiveInto, statPathIn } from './archive.js';
 import { imageInfoOf, pullInto, pushFrom } from './images.js';
 import { assertBuiltinUsable } from './preflight.js';
 import { ensureProjectSupervisor, exitHookCommand, supervisedProject } from './supervision.js';
@@ -459,19 +460,25 @@ export class BuiltinRuntime implements Runtime {
     throw unsupported('resize a container TTY', 'run it without a TTY');
   }
 
-  async statContainerPath(_id: string, _path: string): Promise<ContainerPathStat | undefined> {
-    throw unsupported('copy files from or to containers', 'use `berth exec` with tar, or a bind mount');
+  statContainerPath(id: string, path: string): Promise<ContainerPathStat | undefined> {
+    return statPathIn(this.containers, id, path);
   }
 
-  async getArchive(
-    _id: string,
-    _path: string,
+  getArchive(
+    id: string,
+    path: string,
+    signal?: AbortSignal,
   ): Promise<{ stat: ContainerPathStat; content: NodeJS.ReadableStream }> {
-    throw unsupported('copy files from containers', 'use `berth exec` with tar, or a bind mount');
+    return getArchiveFrom(this.containers, id, path, signal);
   }
 
-  async putArchive(_id: string, _path: string, _content: NodeJS.ReadableStream): Promise<void> {
-    throw unsupported('copy files into containers', 'use `berth exec -T … tar x`, or a bind mount');
+  putArchive(
+    id: string,
+    path: string,
+    content: NodeJS.ReadableStream,
+    options?: { copyUIDGID?: boolean; noOverwriteDirNonDir?: boolean; signal?: AbortSignal },
+  ): Promise<void> {
+    return putArchiveInto(this.containers, id, path, content, options);
   }
 
   events(
