@@ -10,23 +10,44 @@
 // as usual and rewrites the file. Any failure to read or write the cache only costs that speed-up.
 // BERTH_NO_COMPILE_CACHE=1 turns it off. With --debug the unbundled modules run instead (readable
 // stack traces).
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+//
+// A cache holds what its run compiled, so what a later run may reuse depends on which run wrote it:
+// - `-p NAME` without `-f` (ps, down, logs… then skip the loader) keys a file of its own: a cache
+//   written by `ps -p NAME` would leave `ps -f FILE` compiling the whole loader on every run;
+// - a run that fails writes `<key>.fail.bin`, used until a successful run writes `<key>.bin`: a first
+//   `up` that stops at a typo must not fix what every later `up` recompiles;
+// - writing a file also deletes the cache files of other bundles (other versions, older builds) that
+//   have not been written for a day, so rebuilds do not pile up hundreds of megabytes.
+//
+// This file is CommonJS (bin/package.json says so): an ES module entry costs Node ~10 ms of CPU more
+// to start (its module loader), on every command.
+'use strict';
+const {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} = require('node:fs');
+const Module = require('node:module');
+const { homedir } = require('node:os');
+const { dirname, join } = require('node:path');
+const { Script } = require('node:vm');
 
-const bundle = fileURLToPath(new URL('../dist/cli/berth.cjs', import.meta.url));
+const bundle = join(__dirname, '..', 'dist', 'cli', 'berth.cjs');
 const env = process.env;
 
+/** Where this run's cache goes: { dir, bundleKey: this bundle's prefix, name: without `.bin` }. */
 function cacheFile() {
   if (env.BERTH_NO_COMPILE_CACHE) return undefined;
   try {
     const { size, mtimeMs } = statSync(bundle);
     const dir =
       env.BERTH_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'berth', 'compile-cache');
-    return join(dir, `${process.version}-${size}-${Math.trunc(mtimeMs)}-${subcommand()}.bin`);
+    const bundleKey = `${process.version}-${size}-${Math.trunc(mtimeMs)}-`;
+    return { dir, bundleKey, name: join(dir, bundleKey + subcommand()) };
   } catch {
     return undefined;
   }
@@ -39,51 +60,94 @@ const VALUE_FLAGS = new Set([
   ...['--env-file', '--progress', '--parallel', '--ansi'],
 ]);
 
-/** The subcommand, to group runs that compile the same functions (a wrong guess costs only speed). */
+/**
+ * The subcommand, to group runs that compile the same functions (a wrong guess costs only speed), with
+ * `-by-name` when `-p` comes without `-f`: the commands that can then work from labels alone
+ * (projectOrName in src/cli/project-options.ts) do not load the project.
+ */
 function subcommand() {
   const args = process.argv.slice(2);
+  let name = false;
+  let file = false;
   for (let i = 0; i < args.length; i++) {
-    if (VALUE_FLAGS.has(args[i])) i++;
-    else if (/^[a-z][a-z-]*$/.test(args[i])) return args[i];
-    else if (!args[i].startsWith('-')) break;
+    const a = args[i];
+    if (VALUE_FLAGS.has(a)) {
+      if (a === '-p' || a === '--project-name') name = true;
+      else if (a === '-f' || a === '--file') file = true;
+      i++;
+    } else if (/^[a-z][a-z-]*$/.test(a)) return name && !file ? `${a}-by-name` : a;
+    else if (a.startsWith('--project-name=')) name = true;
+    else if (a.startsWith('--file=')) file = true;
+    else if (!a.startsWith('-')) break;
   }
   return 'none';
 }
 
-function load() {
-  const file = cacheFile();
-  let cachedData;
-  if (file) {
+/** Deletes other bundles' cache files not written for a day (best effort). */
+function prune(dir, bundleKey) {
+  const dayAgo = Date.now() - 86_400_000;
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith(bundleKey) || !/^v[\d.]+-\d+-\d+-.*\.bin$/.test(f)) continue;
     try {
-      cachedData = readFileSync(file);
+      if (statSync(join(dir, f)).mtimeMs < dayAgo) unlinkSync(join(dir, f));
     } catch {}
+  }
+}
+
+function load() {
+  const cache = cacheFile();
+  let cachedData;
+  /** Which file cachedData came from: `.bin`, or `.fail.bin` when there is no `.bin`. */
+  let from;
+  if (cache) {
+    for (const suffix of ['.bin', '.fail.bin']) {
+      try {
+        cachedData = readFileSync(cache.name + suffix);
+        from = suffix;
+        break;
+      } catch {}
+    }
   }
   const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-  const save = () => {
-    if (!file || (cachedData && !script.cachedDataRejected)) return;
+  script.runInThisContext()(module.exports, Module.createRequire(bundle), module, bundle, dirname(bundle));
+  /** After main (`ok`: exit status 0): writes the cache when it is missing, was rejected, or came from a
+   * failed run and this one succeeded. A rejected `.bin` is rewritten whatever the outcome. */
+  const save = (ok) => {
+    if (!cache) return;
+    const accepted = cachedData !== undefined && !script.cachedDataRejected;
+    if (accepted && (from === '.bin' || !ok)) return;
+    const suffix = ok || from === '.bin' ? '.bin' : '.fail.bin';
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      mkdirSync(cache.dir, { recursive: true });
+      const file = cache.name + suffix;
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, script.createCachedData());
       renameSync(tmp, file);
+      if (from === '.fail.bin' && suffix === '.bin') unlinkSync(`${cache.name}.fail.bin`);
+      prune(cache.dir, cache.bundleKey);
     } catch {}
   };
   return { main: module.exports.main, save };
 }
 
+function run({ main, save }) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+      save(code === 0);
+    },
+    (err) => {
+      // main() never rejects for user errors; this is a bug in berth itself.
+      console.error(err);
+      process.exitCode = 70;
+    },
+  );
+}
+
 // --debug (or BERTH_DEBUG) runs tsc's unbundled, unminified modules: stack traces name real files.
-const debug = process.argv.includes('--debug') || /^(1|true)$/i.test(env.BERTH_DEBUG ?? '');
-const { main, save } = debug ? { main: (await import('../dist/cli/main.js')).main, save: () => {} } : load();
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-    save();
-  },
-  (err) => {
-    // main() never rejects for user errors; this is a bug in berth itself.
-    console.error(err);
-    process.exitCode = 70;
-  },
-);
+if (process.argv.includes('--debug') || /^(1|true)$/i.test(env.BERTH_DEBUG ?? '')) {
+  import('../dist/cli/main.js').then((m) => run({ main: m.main, save: () => {} }));
+} else {
+  run(load());
+}

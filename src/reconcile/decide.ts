@@ -74,6 +74,8 @@ export function decide(
   decided: ReadonlyMap<string, ServicePlan>,
   policy: RecreatePolicy,
   options: DecideOptions,
+  /** {@link firstContainerIds} of `observed`, when the caller decides many services (O(n), not O(n²)). */
+  firstIds: Readonly<Record<string, string>> = firstContainerIds(observed),
 ): ServicePlan {
   const service = project.services[name]!;
   const desired = desiredScale(name, service, options.scale);
@@ -86,7 +88,7 @@ export function decide(
   }
   const existing = observed.containers[name] ?? [];
   // One hash per service, not per container (docker/compose#13878).
-  const expectedHash = serviceHash(service, firstContainerIds(observed));
+  const expectedHash = serviceHash(service, firstIds);
   const reasons = new Map<ObservedContainer, string | undefined>();
   for (const c of existing) {
     reasons.set(c, mustRecreate(project, name, service, c, decided, expectedHash, policy, options));
@@ -144,7 +146,7 @@ export function decide(
 }
 
 /** service → id of its lowest-numbered container, as observed. */
-function firstContainerIds(observed: ObservedState): Record<string, string> {
+export function firstContainerIds(observed: ObservedState): Record<string, string> {
   const ids: Record<string, string> = {};
   for (const [service, list] of Object.entries(observed.containers)) if (list[0]) ids[service] = list[0].id;
   return ids;

@@ -20,6 +20,7 @@ import { buildGraph, type ServiceGraph } from '../graph/graph.js';
 import {
   type DecideOptions,
   decide,
+  firstContainerIds,
   type RecreatePolicy,
   type ServicePlan,
   type Slot,
@@ -66,9 +67,10 @@ export function planUp(project: Project, observed: ObservedState, options: UpOpt
   // Decide first (in dependency order: a child's cascade reads its parents' decisions), emit after.
   const order = graph.topologicalOrder().filter((s) => selected.has(s));
   const decisions = new Map<string, ServicePlan>();
+  const firstIds = firstContainerIds(observed);
   for (const name of order) {
     const policy = targeted.has(name) ? options.recreate : options.recreateDependencies;
-    decisions.set(name, decide(project, name, observed, decisions, policy ?? 'diverged', options));
+    decisions.set(name, decide(project, name, observed, decisions, policy ?? 'diverged', options, firstIds));
   }
 
   const ctx: EmitContext = {

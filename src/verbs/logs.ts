@@ -52,7 +52,8 @@ const DURATION_UNITS: Record<string, number> = {
 export function parseGoDuration(value: string): number | undefined {
   const m = /^([-+]?)(.+)$/.exec(value);
   if (!m || m[2] === '') return undefined;
-  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  // µs as escapes (micro sign, Greek mu): the CLI bundle stays ASCII (see scripts/bundle-cli.mjs).
+  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
   let total = 0;
   let at = 0;
   const body = m[2]!;

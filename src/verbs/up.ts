@@ -38,6 +38,11 @@ export async function up(project: Project, options: UpOptions = {}): Promise<UpR
   const env = options.env ?? process.env;
   return withEngine(project.name, options, !options.dryRun, async ({ runtime, parallel }) => {
     const services = selectedServices(project, options.services, options.noDeps);
+    // The observation's list calls go out with the image inspects: one round trip, not two. A pull or
+    // a build (each starts with an event) can take minutes, so then the project is observed again.
+    const early = observe(runtime, project.name, project);
+    early.catch(() => {}); // an image error wins, as when the lists came after
+    let fetched = false;
     const imageIds = options.dryRun
       ? await localImageIds(runtime, project, services)
       : await ensureImages(runtime, project, {
@@ -47,10 +52,13 @@ export async function up(project: Project, options: UpOptions = {}): Promise<UpR
           noBuild: options.noBuild,
           onBuildOutput: options.onBuildOutput,
           parallel,
-          onEvent: options.onEvent,
+          onEvent: (event) => {
+            fetched = true;
+            options.onEvent?.(event);
+          },
           signal: options.signal,
         });
-    const observed = await observe(runtime, project.name, project);
+    const observed = fetched ? await observe(runtime, project.name, project) : await early;
     const plan = planUp(project, observed, {
       services: options.services,
       noDeps: options.noDeps,

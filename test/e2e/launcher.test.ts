@@ -1,9 +1,20 @@
 /**
  * bin/berth.js: runs the bundled CLI through V8's code cache. The cache must be invisible to users —
  * same output with a cold, warm, corrupted or unwritable cache — and it must actually be written
- * and reused (one file per subcommand).
+ * and reused (one file per subcommand, a separate one for `-p` without `-f` and for failed runs),
+ * without piling up files of old builds.
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +65,54 @@ describe('bin/berth.js code cache', () => {
     writeFileSync(join(cache, file!), Buffer.alloc(4096, 7));
     expect(berth(args, cache)).toEqual(cold);
     expect(readFileSync(join(cache, file!)).equals(Buffer.alloc(4096, 7))).toBe(false);
+  });
+
+  it('`-p NAME` without `-f` keys a cache of its own (those runs need not load the project)', () => {
+    const cache = join(scratch, 'by-name');
+    expect(berth(['-p', 'launcher', 'version'], cache).status).toBe(0);
+    expect(berth(['version'], cache).status).toBe(0);
+    expect(berth(['-f', example, '-p', 'launcher', 'version'], cache).status).toBe(0);
+    const files = readdirSync(cache).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(/^v\d+\.\d+\.\d+-\d+-\d+-version-by-name\.bin$/);
+    expect(files[1]).toMatch(/^v\d+\.\d+\.\d+-\d+-\d+-version\.bin$/);
+  });
+
+  it("a failed run's cache is kept apart and replaced by the next successful run's", () => {
+    const cache = join(scratch, 'failed');
+    const failing = ['-f', join(scratch, 'missing.yaml'), 'config', '--services'];
+    const first = berth(failing, cache);
+    expect(first.status).toBe(1);
+    const [failFile] = readdirSync(cache);
+    expect(failFile).toMatch(/-config\.fail\.bin$/);
+    const failed = readFileSync(join(cache, failFile!));
+    // Reused by the next failure (same output), not rewritten.
+    expect(berth(failing, cache)).toEqual(first);
+    expect(readFileSync(join(cache, failFile!)).equals(failed)).toBe(true);
+
+    const ok = berth(['-f', example, 'config', '--services'], cache);
+    expect(ok.status).toBe(0);
+    expect(readdirSync(cache)).toEqual([failFile!.replace(/\.fail\.bin$/, '.bin')]);
+    // A success's cache stays when a later run fails.
+    expect(berth(failing, cache)).toEqual(first);
+    expect(readdirSync(cache)).toEqual([failFile!.replace(/\.fail\.bin$/, '.bin')]);
+  });
+
+  it("writing a cache file deletes other bundles' files not written for a day, nothing else", () => {
+    const cache = join(scratch, 'prune');
+    mkdirSync(cache, { recursive: true });
+    const old = join(cache, 'v1.2.3-100-200-up.bin');
+    const recent = join(cache, 'v1.2.3-100-300-up.bin');
+    const other = join(cache, 'notes.txt');
+    for (const f of [old, recent, other]) writeFileSync(f, 'x');
+    const twoDaysAgo = (Date.now() - 2 * 86_400_000) / 1000;
+    utimesSync(old, twoDaysAgo, twoDaysAgo);
+    utimesSync(other, twoDaysAgo, twoDaysAgo);
+    expect(berth(['version'], cache).status).toBe(0);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    expect(existsSync(other)).toBe(true);
+    expect(readdirSync(cache).some((f) => f.endsWith('-version.bin'))).toBe(true);
   });
 
   it('an unwritable cache directory, or BERTH_NO_COMPILE_CACHE, only costs speed', () => {

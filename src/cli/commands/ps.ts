@@ -63,14 +63,34 @@ async function runPs(services: string[], opts: PsFlags & GlobalOptions, io: CliI
   const format = await tableOrJson(opts.format ?? 'table');
 
   const { projectOrName } = await import('../project-options.js');
-  const { project, name } = await projectOrName(opts, io);
-  if (project) await checkServiceNames(project, services);
-
-  const { withEngine } = await import('../../verbs/engine.js');
+  const { openRuntime } = await import('../../runtime/open.js');
   const { listProjectContainers } = await import('../../verbs/ps.js');
-  const containers = await withEngine(name, { env: io.env }, false, ({ runtime }) =>
-    listProjectContainers(runtime, name, { all: opts.all, services, status }),
-  );
+  const open = () => {
+    const opening = openRuntime({ env: io.env });
+    opening.catch(() => {}); // awaited below, after the files loaded
+    return opening;
+  };
+  // With -p the name is known before the files load: the list call goes out first and the engine
+  // answers while they are read. What it brings (or its error) counts only once loading succeeded, so
+  // errors come in the same order as when it followed; on a loading error the runtime is closed at
+  // once, which cancels the call.
+  let opening = opts.projectName ? open() : undefined;
+  const list = async (name: string) => {
+    opening ??= open();
+    const { runtime } = await opening;
+    return listProjectContainers(runtime, name, { all: opts.all, services, status });
+  };
+  const early = opts.projectName ? list(opts.projectName) : undefined;
+  early?.catch(() => {});
+  let containers: Awaited<ReturnType<typeof list>>;
+  try {
+    const { project, name } = await projectOrName(opts, io);
+    if (project) await checkServiceNames(project, services);
+    containers = await (early && name === opts.projectName ? early : list(name));
+  } finally {
+    const opened = await opening?.catch(() => undefined);
+    if (opened?.owned) await opened.runtime.close();
+  }
   containers.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
 
   if (opts.quiet) {

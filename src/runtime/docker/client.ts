@@ -6,12 +6,20 @@
  */
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { RuntimeError } from '../../api/errors.js';
 import type { DockerEndpoint } from './endpoint.js';
 import { abortedError, engineError, isAbortError } from './errors.js';
+
+/** node:https, loaded for TLS endpoints only: with TLS and crypto it costs every command a few ms. */
+let httpsModule: typeof https | undefined;
+function httpsLib(): typeof https {
+  httpsModule ??= createRequire(import.meta.url)('node:https') as typeof https;
+  return httpsModule;
+}
 
 /** The newest Engine API version berth speaks; older engines are addressed at their own version. */
 export const MAX_API_VERSION = '1.47';
@@ -47,7 +55,7 @@ export class EngineClient {
     // `down` into waves (what docker-compose's limit of 64 does).
     const common = { keepAlive: true, maxSockets: Number.POSITIVE_INFINITY };
     this.agent = this.secure
-      ? new https.Agent({
+      ? new (httpsLib().Agent)({
           ...common,
           ca: tls?.ca ? readFileSync(tls.ca) : undefined,
           cert: tls?.cert ? readFileSync(tls.cert) : undefined,
@@ -191,9 +199,13 @@ export class EngineClient {
       headers,
       agent: this.agent,
       signal: options.signal,
-      ...(t.kind === 'unix' ? { socketPath: t.socketPath } : { host: t.hostname, port: t.port }),
+      // `servername: ''` on a unix socket: otherwise http.Agent derives a TLS server name from the
+      // default host with net.isIP, whose IPv6 regular expression costs ~5 ms to compile on first use.
+      ...(t.kind === 'unix'
+        ? { socketPath: t.socketPath, servername: '' }
+        : { host: t.hostname, port: t.port }),
     };
-    return (this.secure ? https : http).request(requestOptions);
+    return (this.secure ? httpsLib() : http).request(requestOptions);
   }
 
   private failure(status: number, text: string, options: RequestOptions): RuntimeError {
