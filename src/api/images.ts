@@ -47,7 +47,8 @@ export interface ImageLayerProgress {
 export interface ImagePullOptions extends ImageStoreAccess, RegistryOptions {
   /** `--platform os/arch[/variant]` (default linux/<host arch>). */
   platform?: string;
-  /** Also unpack the layers (what a container needs; otherwise done when one is created). */
+  /** Unpack the layers too, as `docker pull` extracts them (default true; false: blobs only, unpacked
+   * when a container needs them). */
   unpack?: boolean;
   onProgress?: (p: ImageLayerProgress) => void;
   /** Parallel layer downloads (default 3). */

@@ -24,8 +24,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BerthError } from '../../src/api/errors.js';
+import { imagePull } from '../../src/engine/images/transfer.js';
 import {
   contentStoreReader,
   contentStoreSink,
@@ -36,8 +37,10 @@ import {
   type RegistryProgress,
 } from '../../src/engine/registry/index.js';
 import { ImageStore } from '../../src/engine/store/image-store.js';
+import { LayerSlot } from '../../src/engine/store/unpack.js';
 import { createDockerRuntime, type DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../support/images/busybox.js';
+import { makeImage, makeLayer } from '../support/layers.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { startTokenServer, type TokenServer } from '../support/token-server.js';
 
@@ -102,12 +105,14 @@ const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).dig
 
 /**
  * A forwarding proxy to a registry on 127.0.0.1 that cuts the first GET of `cutBlob` after
- * `afterBytes` bytes of body. Records each blob GET's Range header and upstream status.
+ * `afterBytes` bytes of body (and with `ignoreRange` drops Range headers). Records each blob GET's
+ * Range header and upstream status.
  */
 async function cuttingProxy(
   target: number,
   cutBlob: () => string | undefined,
   afterBytes: number,
+  options: { ignoreRange?: boolean } = {},
 ): Promise<{
   host: string;
   blobGets: Array<{ range?: string; status: number }>;
@@ -122,8 +127,11 @@ async function cuttingProxy(
       path: new URL(req.url ?? '/', 'http://x').pathname,
       ...(req.headers['content-range'] ? { contentRange: String(req.headers['content-range']) } : {}),
     });
+    const headers = { ...req.headers };
+    // A registry (or cache in between) that answers a ranged GET with the whole blob (200).
+    if (options.ignoreRange) delete headers.range;
     const upstream = http.request(
-      { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
+      { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers },
       (up) => {
         const digest = cutBlob();
         const isTarget =
@@ -526,5 +534,187 @@ describe('registry behind a token server (Bearer)', () => {
         }),
       ),
     ).toBe('REGISTRY_AUTH');
+  });
+});
+
+describe('imagePull: layers unpacked while they download', () => {
+  const ref = () => `${basic.host}/berth-it/stream-${suffix}:1`;
+  let pushed: string;
+  let manifestLayers: Array<{ digest: string; size: number }>;
+
+  beforeAll(async () => {
+    pushed = await dockerPush(basicConfig, ref());
+    const probe = await openStore();
+    const r = await pullImage(ref(), { sink: contentStoreSink(probe.content), credentials: creds });
+    manifestLayers = r.manifest.layers;
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** How each layer was unpacked: streamed during the download, or from the stored blob. */
+  function spyUnpacks() {
+    return {
+      stream: vi.spyOn(LayerSlot.prototype, 'stream'),
+      fromFile: vi.spyOn(LayerSlot.prototype, 'extractFile'),
+      commit: vi.spyOn(LayerSlot.prototype, 'commit'),
+      barriers: vi.spyOn(ImageStore.prototype, 'commitLayers'),
+    };
+  }
+
+  /** The pulled image is complete: every layer dir, nothing half-done left, the app's file. */
+  async function checkUnpacked(root: string, reference: string): Promise<void> {
+    const store = await ImageStore.open({ root });
+    const record = await store.resolve(reference);
+    expect(record.id).toBe(appId);
+    expect(record.manifestDigest).toBe(pushed);
+    const lowers = await store.lowerDirs(reference);
+    expect(lowers).toHaveLength(record.layers.length);
+    expect(readdirSync(store.paths.layers).sort()).toEqual(
+      record.layers.map((l) => l.diffId.slice(7)).sort(),
+    );
+    expect(readdirSync(store.content.ingestDir)).toEqual([]);
+    const greeting = lowers
+      .map((d) => join(d, 'greeting.txt'))
+      .find((f) => {
+        try {
+          readFileSync(f);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    expect(greeting && readFileSync(greeting, 'utf8')).toBe(`hello from ${suffix}\n`);
+  }
+
+  it('unpacks by default, streaming every downloaded layer, with one barrier for all', async () => {
+    const spies = spyUnpacks();
+    const root = tempDir('berth-it-engine-reg-root-');
+    const events: string[] = [];
+    const result = await imagePull(ref(), {
+      root,
+      credentials: creds,
+      onProgress: (p) => events.push(`${p.digest} ${p.status}`),
+    });
+    expect(result).toMatchObject({ id: appId, digest: pushed, updated: true });
+    await checkUnpacked(root, ref());
+    expect(spies.stream).toHaveBeenCalledTimes(manifestLayers.length);
+    expect(spies.fromFile).not.toHaveBeenCalled();
+    expect(spies.commit).toHaveBeenCalledTimes(manifestLayers.length);
+    // One durability barrier made every layer visible.
+    const batches = spies.barriers.mock.calls.map(([slots]) => slots.length).filter((n) => n > 0);
+    expect(batches).toEqual([manifestLayers.length]);
+    for (const l of manifestLayers) {
+      const mine = events
+        .filter((e) => e.startsWith(`${l.digest} `))
+        .map((e) => e.slice(l.digest.length + 1));
+      expect(mine.indexOf('Download complete')).toBeLessThan(mine.indexOf('Extracting'));
+      expect(mine.at(-1)).toBe('Pull complete');
+    }
+    // unpack: false keeps the blobs only (no layer directory).
+    const bare = tempDir('berth-it-engine-reg-root-');
+    await imagePull(ref(), { root: bare, credentials: creds, unpack: false });
+    const bareStore = await ImageStore.open({ root: bare });
+    expect((await bareStore.resolve(ref())).id).toBe(appId);
+    expect(readdirSync(bareStore.paths.layers)).toEqual([]);
+  });
+
+  it('keeps streaming across a connection cut mid-layer (Range)', async () => {
+    const biggest = [...manifestLayers].sort((a, b) => b.size - a.size)[0]!;
+    expect(biggest.size).toBeGreaterThan(200_000);
+    const proxy = await cuttingProxy(basic.port, () => biggest.digest, 100_000);
+    const reference = `${proxy.host}/berth-it/stream-${suffix}:1`;
+    const spies = spyUnpacks();
+    const root = tempDir('berth-it-engine-reg-root-');
+    await imagePull(reference, { root, credentials: creds });
+    expect(proxy.blobGets.map((g) => g.status)).toEqual([200, 206]);
+    expect(proxy.blobGets[1]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    await checkUnpacked(root, reference);
+    expect(spies.stream).toHaveBeenCalledTimes(manifestLayers.length);
+    expect(spies.fromFile).not.toHaveBeenCalled();
+  });
+
+  it('unpacks from the stored blob when the registry restarts a cut layer from zero', async () => {
+    const biggest = [...manifestLayers].sort((a, b) => b.size - a.size)[0]!;
+    const proxy = await cuttingProxy(basic.port, () => biggest.digest, 100_000, { ignoreRange: true });
+    const reference = `${proxy.host}/berth-it/stream-${suffix}:1`;
+    const spies = spyUnpacks();
+    const root = tempDir('berth-it-engine-reg-root-');
+    await imagePull(reference, { root, credentials: creds });
+    // The second GET asked for the rest and got the whole blob again.
+    expect(proxy.blobGets.map((g) => g.status)).toEqual([200, 200]);
+    expect(proxy.blobGets[1]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    await checkUnpacked(root, reference);
+    expect(spies.fromFile).toHaveBeenCalledTimes(1);
+    expect(spies.fromFile.mock.contexts[0]).toMatchObject({ layerDigest: biggest.digest });
+    expect(spies.commit).toHaveBeenCalledTimes(manifestLayers.length);
+  });
+
+  it('unpacks each layer once when two pulls of the image run at the same time', async () => {
+    const spies = spyUnpacks();
+    const root = tempDir('berth-it-engine-reg-root-');
+    const [a, b] = await Promise.all([
+      imagePull(ref(), { root, credentials: creds }),
+      imagePull(ref(), { root, credentials: creds }),
+    ]);
+    expect(a.id).toBe(appId);
+    expect(b.id).toBe(appId);
+    await checkUnpacked(root, ref());
+    expect(spies.commit).toHaveBeenCalledTimes(manifestLayers.length);
+  });
+
+  it('refuses a malicious layer it is streaming, keeping nothing of it', async () => {
+    const evil = makeLayer(
+      [
+        { name: 'ok', content: 'fine' },
+        { name: '../escaped', content: 'x' },
+      ],
+      { gzip: true },
+    );
+    const image = makeImage([evil]);
+    const src = directoryBlobs(tempDir());
+    await src.write(evil.digest, evil.blob.length, Readable.from([evil.blob]));
+    await src.write(image.configDigest, image.config.length, Readable.from([image.config]));
+    const reference = `${basic.host}/berth-it/evil-${suffix}:1`;
+    await pushImage(reference, { source: { manifest: image.manifest, blobs: src }, credentials: creds });
+    const parent = tempDir('berth-it-engine-reg-root-');
+    const root = join(parent, 'root');
+    const err = await imagePull(reference, { root, credentials: creds }).catch(
+      (e: unknown) => e as BerthError,
+    );
+    expect(err).toMatchObject({ code: 'IMAGE_LAYER_UNSAFE' });
+    expect((err as BerthError).message).toContain(evil.digest);
+    expect((err as BerthError).message).toContain('../escaped');
+    const store = await ImageStore.open({ root });
+    expect(readdirSync(store.paths.layers)).toEqual([]);
+    expect(readdirSync(parent)).toEqual(['root']);
+    expect(await store.find(reference)).toBeUndefined();
+  });
+
+  it('commits no layer when a streamed blob turns out corrupt', async () => {
+    const good = makeLayer([{ name: 'data', content: randomBytes(80_000).toString('hex') }]);
+    const image = makeImage([good]);
+    const src = directoryBlobs(tempDir());
+    await src.write(good.digest, good.blob.length, Readable.from([good.blob]));
+    await src.write(image.configDigest, image.config.length, Readable.from([image.config]));
+    const reference = `${basic.host}/berth-it/rot-${suffix}:1`;
+    await pushImage(reference, { source: { manifest: image.manifest, blobs: src }, credentials: creds });
+    // One bit flipped inside the file's content (an uncompressed layer): GNU tar extracts it all
+    // without complaint, only the digests can tell.
+    const hex = good.digest.slice(7);
+    const data = join(basic.storageDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+    const bytes = readFileSync(data);
+    bytes[512 + 40_000] = bytes[512 + 40_000]! ^ 0x01;
+    writeFileSync(data, bytes);
+    const root = tempDir('berth-it-engine-reg-root-');
+    const err = await imagePull(reference, { root, credentials: creds }).catch(
+      (e: unknown) => e as BerthError,
+    );
+    expect(err).toMatchObject({ code: 'IMAGE_CORRUPT' });
+    const store = await ImageStore.open({ root });
+    expect(readdirSync(store.paths.layers)).toEqual([]);
+    expect(await store.content.has(good.digest)).toBe(false);
+    expect(await store.find(reference)).toBeUndefined();
   });
 });

@@ -175,6 +175,78 @@ describe('unpacking a layer with GNU tar', () => {
     expect(await readdir(join(root, 'layers'))).toEqual([]);
   });
 
+  it('unpacks a layer from its bytes as they arrive (LayerStream), visible only once committed', async () => {
+    const layer = makeLayer(
+      [
+        { name: 'etc/', type: 'dir' },
+        { name: 'etc/motd', content: 'streamed\n', mode: 0o640, uid: 7, gid: 8 },
+        { name: 'etc/old', content: 'x' },
+        { name: 'etc/.wh.gone', content: '' },
+      ],
+      { gzip: true },
+    );
+    const slot = await store.claimLayer(layer);
+    if (!slot) throw new Error('expected to claim the layer');
+    // Busy while claimed: nobody else unpacks it meanwhile.
+    expect(await store.claimLayer(layer)).toBeUndefined();
+    const stream = slot.stream();
+    // A first write shorter than the magic bytes, then small pieces.
+    await stream.write(layer.blob.subarray(0, 3));
+    for (let off = 3; off < layer.blob.length; off += 100) {
+      await stream.write(layer.blob.subarray(off, Math.min(layer.blob.length, off + 100)));
+    }
+    stream.end();
+    expect(await stream.finished).toMatchObject({ whiteouts: 1 });
+    // Extracted, but not a layer until committed.
+    expect(await exists(store.layerPath(layer.diffId))).toBe(false);
+    await store.commitLayers([slot]);
+    const dir = store.layerPath(layer.diffId);
+    expect(await readFile(join(dir, 'etc/motd'), 'utf8')).toBe('streamed\n');
+    const st = await stat(join(dir, 'etc/motd'));
+    expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o640, 7, 8]);
+    expect((await stat(join(dir, 'etc/gone'))).isCharacterDevice()).toBe(true);
+    expect(await store.claimLayer(layer)).toBeUndefined();
+    expect(await readdir(join(root, 'layers'))).toEqual([layer.diffId.slice(7)]);
+  });
+
+  it('drops a streamed layer that is aborted, does not match its diff_id, or is unsafe', async () => {
+    const layer = makeLayer([{ name: 'big', content: 'y'.repeat(300_000) }]);
+    // Aborted halfway (the download had to start over): ABORTED, nothing left.
+    const a = await store.claimLayer(layer);
+    if (!a) throw new Error('expected to claim the layer');
+    const sa = a.stream();
+    await sa.write(layer.blob.subarray(0, 100_000));
+    sa.abort(new Error('restarted'));
+    await expect(sa.finished).rejects.toMatchObject({ code: 'ABORTED' });
+    await a.discard();
+    expect(await readdir(join(root, 'layers'))).toEqual([]);
+    // All bytes, but not the diff_id the config names.
+    const other = makeLayer([{ name: 'b', content: 'b' }]);
+    const b = await store.claimLayer({ digest: layer.digest, diffId: other.diffId });
+    if (!b) throw new Error('expected to claim the layer');
+    const sb = b.stream();
+    await sb.write(layer.blob);
+    sb.end();
+    await expect(sb.finished).rejects.toMatchObject({
+      code: 'IMAGE_CORRUPT',
+      message: expect.stringContaining(`its diff_id is ${layer.diffId}`),
+    });
+    await b.discard();
+    // An escaping entry: refused, later bytes ignored, nothing written outside.
+    const evil = makeLayer([{ name: '../../outside', content: 'x' }], { gzip: true });
+    const c = await store.claimLayer(evil);
+    if (!c) throw new Error('expected to claim the layer');
+    const sc = c.stream();
+    await sc.write(evil.blob);
+    await sc.write(Buffer.alloc(1024));
+    sc.end();
+    await expect(sc.finished).rejects.toMatchObject({ code: 'IMAGE_LAYER_UNSAFE' });
+    await c.discard();
+    expect(await readdir(join(root, 'layers'))).toEqual([]);
+    expect(await exists(join(root, 'outside'))).toBe(false);
+    expect(await exists(join(root, '..', 'outside'))).toBe(false);
+  });
+
   it('unpacks a layer once when two callers and another process ask at the same time', async () => {
     // ~8 MB of incompressible-ish content so that the unpacks overlap.
     const big = Buffer.alloc(8 * 1024 * 1024);
@@ -474,57 +546,117 @@ describe('importing images', () => {
     expect(await store.list()).toEqual([]);
   });
 
-  it('loads an OCI image layout archive (docker save ≥ 25), keeping the manifest digest', async () => {
-    const layer = makeLayer([{ name: 'oci', content: 'layout' }]);
-    const image = makeImage([layer]);
-    const blob = (data: Buffer) => ({ name: `blobs/sha256/${sha256(data).slice(7)}`, content: data });
-    const index = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [
-        {
+  // The layout of moby's image/tarexport save.go (graphdriver image store), entry for entry: the
+  // directory walked in lexical order; under blobs/sha256/ the uncompressed layer tars (named by
+  // diff_id; the OCI manifest lists them as application/vnd.oci.image.layer.v1.tar with that digest,
+  // in config order), the image config, the OCI manifest, and one legacy v1 JSON per layer that
+  // nothing references; index.json with one descriptor per tag (annotations
+  // io.containerd.image.name = the full reference, org.opencontainers.image.ref.name = the tag);
+  // manifest.json (json.Encoder: a trailing newline) whose Config and Layers point into blobs/, with
+  // LayerSources describing every layer; oci-layout as Go writes it; and the legacy `repositories`
+  // file (familiar name → tag → the top layer's diff_id hex). Docker 25 to 27 also put the image's
+  // platform on the manifest's config descriptor and on the index descriptors; 28 no longer does.
+  for (const [docker, withPlatform] of [
+    ['Docker ≥ 28', false],
+    ['Docker 25–27', true],
+  ] as const) {
+    it(`loads an OCI image layout archive (docker save, ${docker}), keeping the manifest digest`, async () => {
+      const layers = [
+        makeLayer([{ name: 'oci', content: 'layout' }]),
+        makeLayer([{ name: 'top', content: docker }]),
+      ];
+      const { config, configDigest } = makeImage(layers);
+      const platform = { architecture: 'amd64', os: 'linux' };
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
           mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: image.manifestDigest,
-          size: image.manifest.length,
-          annotations: {
-            'io.containerd.image.name': 'docker.io/library/oci-img:2',
-            'org.opencontainers.image.ref.name': '2',
+          config: {
+            mediaType: 'application/vnd.oci.image.config.v1+json',
+            digest: configDigest,
+            size: config.length,
+            ...(withPlatform ? { platform } : {}),
           },
+          layers: layers.map((l) => ({
+            mediaType: 'application/vnd.oci.image.layer.v1.tar',
+            digest: l.diffId,
+            size: l.tar.length,
+          })),
+        }),
+      );
+      const manifestDigest = sha256(manifest);
+      const legacyV1 = layers.map((_, i) =>
+        Buffer.from(
+          JSON.stringify({
+            id: String(i).repeat(64),
+            created: '1970-01-01T00:00:00Z',
+            container_config: { Cmd: null },
+            os: 'linux',
+          }),
+        ),
+      );
+      const blobs = [...layers.map((l) => l.tar), config, manifest, ...legacyV1]
+        .map((content) => ({ name: `blobs/sha256/${sha256(content).slice(7)}`, content }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+      const tagged = (ref: string, tag: string) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: manifestDigest,
+        size: manifest.length,
+        annotations: { 'io.containerd.image.name': ref, 'org.opencontainers.image.ref.name': tag },
+        ...(withPlatform ? { platform } : {}),
+      });
+      const index = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [tagged('docker.io/library/oci-img:2', '2'), tagged('docker.io/other/name:3', '3')],
+      };
+      const top = layers[1]!.diffId.slice(7);
+      const archive = makeTar([
+        { name: 'blobs/', type: 'dir' },
+        { name: 'blobs/sha256/', type: 'dir' },
+        ...blobs,
+        { name: 'index.json', content: JSON.stringify(index) },
+        {
+          name: 'manifest.json',
+          content: `${JSON.stringify([
+            {
+              Config: `blobs/sha256/${configDigest.slice(7)}`,
+              RepoTags: ['oci-img:2', 'other/name:3'],
+              Layers: layers.map((l) => `blobs/sha256/${l.diffId.slice(7)}`),
+              LayerSources: Object.fromEntries(
+                layers.map((l) => [
+                  l.diffId,
+                  {
+                    mediaType: 'application/vnd.oci.image.layer.v1.tar',
+                    size: l.tar.length,
+                    digest: l.diffId,
+                  },
+                ]),
+              ),
+            },
+          ])}\n`,
         },
-      ],
-    };
-    const archive = makeTar([
-      { name: 'blobs/', type: 'dir' },
-      { name: 'blobs/sha256/', type: 'dir' },
-      blob(layer.blob),
-      blob(image.config),
-      blob(image.manifest),
-      { name: 'index.json', content: JSON.stringify(index) },
-      { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
-      {
-        name: 'manifest.json',
-        content: JSON.stringify([
-          {
-            Config: `blobs/sha256/${image.configDigest.slice(7)}`,
-            RepoTags: ['oci-img:2', 'other/name:3'],
-            Layers: [`blobs/sha256/${layer.digest.slice(7)}`],
-          },
-        ]),
-      },
-    ]);
-    const [rec] = await loadArchive(store, Readable.from([archive]));
-    expect(rec).toMatchObject({
-      id: image.configDigest,
-      manifestDigest: image.manifestDigest,
-      refs: ['docker.io/library/oci-img:2', 'docker.io/other/name:3'],
+        { name: 'oci-layout', content: '{"imageLayoutVersion": "1.0.0"}' },
+        {
+          name: 'repositories',
+          content: `${JSON.stringify({ 'oci-img': { 2: top }, 'other/name': { 3: top } })}\n`,
+        },
+      ]);
+      const [rec] = await loadArchive(store, Readable.from([archive]));
+      expect(rec).toMatchObject({
+        id: configDigest,
+        manifestDigest,
+        refs: ['docker.io/library/oci-img:2', 'docker.io/other/name:3'],
+      });
+      const [topDir, baseDir] = await store.unpack('oci-img:2');
+      expect(await readFile(join(baseDir!, 'oci'), 'utf8')).toBe('layout');
+      expect(await readFile(join(topDir!, 'top'), 'utf8')).toBe(docker);
+      // `docker save | gzip` loads too.
+      const { gzipSync } = await import('node:zlib');
+      const [again] = await loadArchive(store, Readable.from([gzipSync(archive)]));
+      expect(again!.manifestDigest).toBe(manifestDigest);
     });
-    const [dir] = await store.unpack('oci-img:2');
-    expect(await readFile(join(dir!, 'oci'), 'utf8')).toBe('layout');
-    // `docker save | gzip` loads too.
-    const { gzipSync } = await import('node:zlib');
-    const [again] = await loadArchive(store, Readable.from([gzipSync(archive)]));
-    expect(again!.manifestDigest).toBe(image.manifestDigest);
-  });
+  }
 
   it('refuses an archive whose blob does not match its name', async () => {
     const archive = makeTar([

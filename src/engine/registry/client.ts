@@ -20,6 +20,7 @@ import {
   DEFAULT_RETRY,
   finalError,
   isRetryableStatus,
+  parseRetryAfter,
   RetryableError,
   type RetryPolicy,
   withRetry,
@@ -85,12 +86,24 @@ function isDigestRef(reference: string): boolean {
   return /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(reference) && reference.includes(':');
 }
 
+/** Docker Image manifest version 2, schema 1 (unsigned, signed): refused (see pull.ts). */
+export const SCHEMA1_MEDIA_TYPES: readonly string[] = [
+  'application/vnd.docker.distribution.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+];
+
 function mediaTypeOf(bytes: Buffer, contentType: string | undefined): string {
   const ct = contentType?.split(';')[0]?.trim();
   try {
-    const doc = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown; manifests?: unknown };
+    const doc = JSON.parse(bytes.toString('utf8')) as {
+      mediaType?: unknown;
+      manifests?: unknown;
+      schemaVersion?: unknown;
+      signatures?: unknown;
+    };
     if (typeof doc.mediaType === 'string' && doc.mediaType !== '') return doc.mediaType;
-    if (ct && MANIFEST_ACCEPT.includes(ct)) return ct;
+    if (ct && (MANIFEST_ACCEPT.includes(ct) || SCHEMA1_MEDIA_TYPES.includes(ct))) return ct;
+    if (doc.schemaVersion === 1) return SCHEMA1_MEDIA_TYPES[doc.signatures === undefined ? 0 : 1]!;
     return doc.manifests !== undefined
       ? 'application/vnd.oci.image.index.v1+json'
       : 'application/vnd.oci.image.manifest.v1+json';
@@ -421,8 +434,12 @@ export class RegistryClient {
           continue;
         }
         if (isRetryableStatus(res.status)) {
+          const retryAfter =
+            res.status === 429 || res.status === 503
+              ? parseRetryAfter(header(res, 'retry-after'))
+              : undefined;
           const final = await this.errorFor(res, `${call.method} ${url.pathname}`);
-          throw new RetryableError(final.message, final);
+          throw new RetryableError(final.message, final, retryAfter);
         }
         return res;
       }
@@ -473,6 +490,15 @@ export class RegistryClient {
       return new RuntimeError('REGISTRY_AUTH', `${this.domain}: access to ${what} denied${suffix}`, {
         hint: `check the credentials for ${this.domain} and your permissions on the repository`,
       });
+    }
+    if (res.status === 429 || codes.includes('TOOMANYREQUESTS')) {
+      return new RuntimeError(
+        'REGISTRY_ERROR',
+        `${this.domain}: ${what}: HTTP ${res.status} Too Many Requests${suffix}`,
+        {
+          hint: `${this.domain} is rate-limiting requests; wait and retry (logging in may raise the limit)`,
+        },
+      );
     }
     return new RuntimeError('REGISTRY_ERROR', `${this.domain}: ${what}: HTTP ${res.status}${suffix}`);
   }

@@ -11,12 +11,12 @@ import { parseConfig, parseManifest } from '../store/image-store.js';
 import { isImageIndexType } from '../store/media-types.js';
 import { formatReference, parseDockerReference } from '../store/reference.js';
 import type { ImageConfig, ImageManifest } from '../store/types.js';
-import type { FetchedManifest, RegistryClient } from './client.js';
+import { type FetchedManifest, type RegistryClient, SCHEMA1_MEDIA_TYPES } from './client.js';
 import { clientFor, mapLimit, type RegistryAccessOptions } from './common.js';
 import { downloadBlob } from './download.js';
 import { DEFAULT_PLATFORM, type Platform, parsePlatform, selectPlatform } from './platform.js';
 import { readBody } from './transport.js';
-import type { BlobSink, Index, ProgressListener } from './types.js';
+import type { BlobSink, BlobTee, Descriptor, Index, ProgressListener } from './types.js';
 
 export interface PullImageOptions extends RegistryAccessOptions {
   sink: BlobSink;
@@ -26,6 +26,12 @@ export interface PullImageOptions extends RegistryAccessOptions {
   signal?: AbortSignal;
   /** Parallel layer downloads (default 3, as dockerd's max-concurrent-downloads). */
   concurrency?: number;
+  /**
+   * A second consumer of a layer's bytes while it downloads (the image store unpacking it in the same
+   * pass), asked once for each layer not in the sink yet, with the layer's diff_id from the config;
+   * undefined: none for that layer. See BlobTee.
+   */
+  layerTee?: (layer: Descriptor, diffId: string) => Promise<BlobTee | undefined>;
 }
 
 export interface PullImageResult {
@@ -45,6 +51,21 @@ export interface PullImageResult {
 
 const CONFIG_MAX = 64 * 1024 * 1024;
 
+/**
+ * Docker ≥ 28 refuses Docker Image manifest version 2, schema 1 (and removed the v1 image format):
+ * so does berth, naming the image.
+ */
+function refuseSchema1(fetched: FetchedManifest, what: string): void {
+  if (!SCHEMA1_MEDIA_TYPES.includes(fetched.mediaType)) return;
+  throw new RuntimeError(
+    'UNSUPPORTED',
+    `${what} is a Docker Image manifest version 2, schema 1 (${fetched.mediaType}): that format is deprecated and no longer supported (as in Docker 28 and later)`,
+    {
+      hint: `re-push ${what} with a current client (docker push, buildah, crane), which writes an OCI or Docker schema 2 manifest`,
+    },
+  );
+}
+
 /** Resolves `reference` to an image manifest (choosing from an index by platform). */
 export async function resolveManifest(
   client: RegistryClient,
@@ -52,7 +73,9 @@ export async function resolveManifest(
   reference: string,
   options: { platform?: string | Platform; signal?: AbortSignal; what?: string } = {},
 ): Promise<{ manifest: FetchedManifest; index?: FetchedManifest; platform?: Platform }> {
+  const what = options.what ?? `${repo}:${reference}`;
   const top = await client.getManifest(repo, reference, options.signal);
+  refuseSchema1(top, what);
   if (!isImageIndexType(top.mediaType)) return { manifest: top };
   let index: Index;
   try {
@@ -67,8 +90,9 @@ export async function resolveManifest(
     typeof options.platform === 'string'
       ? parsePlatform(options.platform)
       : (options.platform ?? DEFAULT_PLATFORM);
-  const entry = selectPlatform(index.manifests, wanted, options.what ?? `${repo}:${reference}`);
+  const entry = selectPlatform(index.manifests, wanted, what);
   const manifest = await client.getManifest(repo, entry.digest, options.signal);
+  refuseSchema1(manifest, `${what} (${entry.digest})`);
   if (manifest.bytes.length !== entry.size) {
     throw new RuntimeError(
       'IMAGE_CORRUPT',
@@ -127,7 +151,14 @@ export async function pullImage(ref: string, options: PullImageOptions): Promise
       });
       return;
     }
-    await downloadBlob(client, repo, layer, sink, { signal: layerSignal, onProgress, retry: options.retry });
+    const diffId = config.rootfs.diff_ids[manifest.layers.indexOf(layer)];
+    const tee = diffId !== undefined ? await options.layerTee?.(layer, diffId) : undefined;
+    await downloadBlob(client, repo, layer, sink, {
+      signal: layerSignal,
+      onProgress,
+      retry: options.retry,
+      ...(tee ? { tee } : {}),
+    });
   });
 
   const result: PullImageResult = {

@@ -1,6 +1,9 @@
 /**
- * Retries with exponential backoff for registry calls: network errors and 5xx answers are retried,
- * 4xx never (they do not get better by asking again); an abort stops at once.
+ * Retries with exponential backoff for registry calls: network errors, 5xx answers and 429 Too Many
+ * Requests are retried, other 4xx never (they do not get better by asking again); an abort stops at
+ * once. When a 429 or 503 answer says when to come back (`Retry-After`: seconds, or an HTTP date),
+ * that delay replaces the backoff, capped at `maxRetryAfterMs` (a registry asking for an hour does
+ * not hold a pull for an hour: after the capped waits the retries run out and the 429 is reported).
  */
 import { BerthError, RuntimeError } from '../../api/errors.js';
 
@@ -11,13 +14,40 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Cap of one delay (default 5 s). */
   maxDelayMs: number;
+  /** Cap of a delay the registry asked for with Retry-After (default 30 s). */
+  maxRetryAfterMs?: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 200, maxDelayMs: 5000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  retries: 4,
+  baseDelayMs: 200,
+  maxDelayMs: 5000,
+  maxRetryAfterMs: 30_000,
+};
 
-/** An answer the registry may give differently next time: 5xx (not 501 Not Implemented). */
+const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
+
+/**
+ * An answer the registry may give differently next time: 5xx (not 501 Not Implemented) and 429 Too
+ * Many Requests.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status >= 500 && status !== 501;
+  return status === 429 || (status >= 500 && status !== 501);
+}
+
+/**
+ * A `Retry-After` header value (RFC 9110 §10.2.3) as a delay in ms from `now`: delay-seconds (a
+ * non-negative integer) or an HTTP date (a date in the past is 0). Undefined when absent or invalid.
+ */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // An HTTP date names its weekday and GMT (IMF-fixdate, or the obsolete RFC 850 / asctime forms).
+  if (!/^[A-Za-z]{3}/.test(v)) return undefined;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
 }
 
 const NETWORK_CODES = new Set([
@@ -44,14 +74,34 @@ export function isRetryableError(err: unknown): boolean {
   return err instanceof Error && /socket hang up|aborted|premature close|timed out/i.test(err.message);
 }
 
-/** Thrown for a retryable HTTP answer (5xx); carries the final error to throw when retries run out. */
+/**
+ * Thrown for a retryable HTTP answer (5xx, 429); carries the final error to throw when retries run
+ * out, and the delay the registry asked for (Retry-After), if any.
+ */
 export class RetryableError extends Error {
   constructor(
     message: string,
     readonly final: Error,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
+}
+
+/**
+ * The delay before retry number `attempt` after `err`: the registry's Retry-After (capped) when it
+ * gave one, else the backoff.
+ */
+export function retryDelay(
+  err: unknown,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  if (err instanceof RetryableError && err.retryAfterMs !== undefined) {
+    return Math.min(err.retryAfterMs, policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS);
+  }
+  return backoffDelay(attempt, policy, random);
 }
 
 /** The delay before retry number `attempt` (1-based): base·2^(attempt-1), capped, with ±20% jitter. */
@@ -125,7 +175,7 @@ export async function withRetry<T>(
       if (options.signal?.aborted) throw abortError(options.signal);
       if (!isRetryableError(err)) throw err;
       if (attempt >= policy.retries) throw finalError(err);
-      const delay = backoffDelay(attempt + 1, policy, options.random);
+      const delay = retryDelay(err, attempt + 1, policy, options.random);
       options.onRetry?.(err, attempt + 1, delay);
       await sleep(delay, options.signal);
     }

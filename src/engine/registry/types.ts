@@ -21,7 +21,25 @@ export type ProgressListener = (p: RegistryProgress) => void;
 export interface BlobSink {
   has(digest: string): Promise<boolean>;
   write(digest: string, size: number, stream: Readable): Promise<void>;
+  /**
+   * Optional: takes over a complete download whose digest and size the downloader has verified, by
+   * moving the file at `path` (in partialDir) into place, instead of `write` copying it.
+   */
+  commit?(digest: string, size: number, path: string): Promise<void>;
   partialDir: string;
+}
+
+/**
+ * A second consumer of a blob's bytes while it downloads (the image store unpacking a layer in the
+ * same pass), fed in order from the first byte. `write` resolves when it can take more. The download
+ * calls `end()` once the blob is complete and its digest verified, and `abort()` when it cannot
+ * continue the byte stream (a failure, or a registry that restarted the blob from zero); every tee
+ * is ended or aborted by the time downloadBlob settles, and abort() after end() is ignored.
+ */
+export interface BlobTee {
+  write(chunk: Buffer): Promise<void>;
+  end(): void;
+  abort(reason?: unknown): void;
 }
 
 /** Where pushed blobs come from: the whole blob, or the bytes `start`..`end` (inclusive). */

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { BerthError, RuntimeError } from '../../api/errors.js';
 import { type BlobInfo, type BlobSource, ContentStore, type ExpectedBlob } from './content.js';
 import { digestHex, isDigest, sha256 } from './digest.js';
-import { writeFileAtomic } from './fsutil.js';
+import { fsyncDir, writeFileAtomic } from './fsutil.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, tryLock, withLock } from './lock.js';
 import {
   isImageConfigType,
@@ -36,7 +36,7 @@ import { formatReference, parseDockerReference, parseReference, referenceName } 
 import { lowerDirsFor } from './rootfs.js';
 import { type Descriptor, REF_NAME_ANNOTATION, refOf, TagIndex } from './tag-index.js';
 import type { ImageConfig, ImageManifest, ImageRecord, LayerInfo } from './types.js';
-import { DELETE_PREFIX, layerLockPath, TEMP_PREFIX, unpackLayer } from './unpack.js';
+import { DELETE_PREFIX, LayerSlot, layerLockPath, syncfs, TEMP_PREFIX, unpackLayer } from './unpack.js';
 
 export interface InUse {
   /** Image IDs (config digests) containers were created from: not removable without force. */
@@ -50,9 +50,9 @@ export interface ImageStoreOptions extends RootOptions {
   lockTimeoutMs?: number;
   /** What containers use (the container part of the engine provides it). */
   inUse?: () => Promise<InUse>;
-  /** syncfs before an unpacked layer is renamed into place (default true). */
+  /** syncfs before unpacked layers are renamed into place (default true). */
   syncLayers?: boolean;
-  /** Parallel layer unpacks per image (default 2). */
+  /** Parallel layer unpacks per image (default 3). */
   unpackConcurrency?: number;
 }
 
@@ -494,32 +494,88 @@ export class ImageStore {
 
   /**
    * Unpacks every layer of the image that is not unpacked yet and returns the overlayfs lowerdirs,
-   * top layer first (see rootfs.ts).
+   * top layer first (see rootfs.ts). The layers nobody else is unpacking are extracted in parallel
+   * and made visible together after one durability barrier (commitLayers); then the layers another
+   * caller was unpacking are waited for, holding no layer lock meanwhile (so that two processes
+   * never wait for each other's locks).
    */
   unpack(refOrId: string): Promise<string[]> {
     return this.lease(async () => {
       const record = await this.resolve(refOrId);
-      const queue = [...record.layers];
-      const workers = Math.max(1, this.options.unpackConcurrency ?? 2);
+      const seen = new Set<string>();
+      const queue = record.layers.filter((l) => !seen.has(l.diffId) && seen.add(l.diffId));
+      const slots: LayerSlot[] = [];
+      const busy: LayerInfo[] = [];
+      let failure: { err: unknown } | undefined;
       const run = async (): Promise<void> => {
         for (let layer = queue.shift(); layer !== undefined; layer = queue.shift()) {
-          await unpackLayer({
-            layersDir: this.paths.layers,
-            locksDir: this.paths.locks,
-            blobPath: this.content.path(layer.digest),
-            layerDigest: layer.digest,
-            diffId: layer.diffId,
-            lockTimeoutMs: this.lockTimeoutMs,
-            sync: this.options.syncLayers,
-          });
+          if (failure) return;
+          try {
+            const slot = await this.claimLayer(layer);
+            if (slot === undefined) {
+              if (!(await pathExists(this.layerPath(layer.diffId)))) busy.push(layer);
+              continue;
+            }
+            slots.push(slot);
+            await slot.extractFile(this.content.path(layer.digest));
+          } catch (err) {
+            failure ??= { err };
+          }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, run));
+      const workers = Math.max(1, this.options.unpackConcurrency ?? 3);
+      try {
+        await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, run));
+        if (failure) throw failure.err;
+        await this.commitLayers(slots);
+      } finally {
+        for (const slot of slots) await slot.discard();
+      }
+      for (const layer of busy) {
+        await unpackLayer({
+          layersDir: this.paths.layers,
+          locksDir: this.paths.locks,
+          blobPath: this.content.path(layer.digest),
+          layerDigest: layer.digest,
+          diffId: layer.diffId,
+          lockTimeoutMs: this.lockTimeoutMs,
+          sync: this.options.syncLayers,
+        });
+      }
       return lowerDirsFor(
         this.paths.layers,
         record.layers.map((l) => l.diffId),
       );
     });
+  }
+
+  /**
+   * Claims the unpack of one layer without waiting: undefined when it is unpacked already or another
+   * caller is unpacking it. Extract into the slot (LayerSlot.extractFile, or LayerSlot.stream while
+   * downloading), then commitLayers() or discard(). Call inside lease().
+   */
+  claimLayer(layer: { digest: string; diffId: string }): Promise<LayerSlot | undefined> {
+    return LayerSlot.claim({
+      layersDir: this.paths.layers,
+      locksDir: this.paths.locks,
+      layerDigest: layer.digest,
+      diffId: layer.diffId,
+      lockTimeoutMs: 0,
+    });
+  }
+
+  /**
+   * Makes extracted layers visible with one durability barrier for all of them: a syncfs of the
+   * layers' filesystem, then every slot renamed into place, then one fsync of the layers directory.
+   * Crash-safe: until its rename a layer is a `.tmp-*` directory that nothing reads as a layer (prune
+   * and the next unpack remove it), and no rename happens before the barrier has put every byte of
+   * every extracted tree on disk, so a layer directory that exists after a crash is complete.
+   */
+  async commitLayers(slots: readonly LayerSlot[]): Promise<void> {
+    if (slots.length === 0) return;
+    if (this.options.syncLayers !== false) await syncfs(this.paths.layers);
+    await Promise.all(slots.map((slot) => slot.commit()));
+    await fsyncDir(this.paths.layers);
   }
 
   /** The lowerdirs of an image whose layers are all unpacked; throws otherwise. */
@@ -776,6 +832,15 @@ export class ImageStore {
     // Its unpack lock file too: nobody unpacks while the GC lock is held exclusive.
     await rm(layerLockPath(this.paths.locks, `sha256:${hex}`), { force: true });
     return true;
+  }
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

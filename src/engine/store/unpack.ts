@@ -1,32 +1,49 @@
 /**
- * Unpacks one layer blob into `layers/<diffid-hex>/`, an overlayfs lowerdir.
+ * Unpacks layer blobs into `layers/<diffid-hex>/`, overlayfs lowerdirs.
  *
- * Pipeline: blob file → gunzip (sniffed from the magic bytes, whatever the media type says) → sha256
- * of the uncompressed tar (the diff_id, checked against the image config) → LayerTarFilter (refuses
- * escaping entries, rewrites whiteouts) → GNU tar `-x --xattrs --xattrs-include=* --numeric-owner
- * --same-owner -p` (Node cannot create device nodes nor set xattrs or file capabilities).
+ * Pipeline: layer bytes → gunzip (sniffed from the magic bytes, whatever the media type says) →
+ * sha256 of the uncompressed tar (the diff_id, checked against the image config) → LayerTarFilter
+ * (refuses escaping entries, rewrites whiteouts) → GNU tar `-x --xattrs --xattrs-include=*
+ * --numeric-owner --same-owner -p` (Node cannot create device nodes nor set xattrs or file
+ * capabilities). The bytes come from the stored blob file (`unpackLayer`, `LayerSlot.extractFile`)
+ * or straight from a download while it is written to the content store (`LayerSlot.stream`: one
+ * pass over the network bytes instead of a download and a second read).
  *
- * GNU tar writes into `layers/.tmp-<hex>-<pid>-<rand>/`, which is renamed to `layers/<hex>` only
- * when tar succeeded and the diff_id matched (after a syncfs, so a complete-looking layer is also
- * complete on disk): a crash leaves only a `.tmp-*` directory, never read as a layer and removed by
- * the next unpack of that layer or by prune. Concurrent unpacks of one layer run once: an in-process
- * promise map, plus a per-layer flock for other processes.
+ * A layer is unpacked through a LayerSlot: holding the per-layer flock, GNU tar writes into
+ * `layers/.tmp-<hex>-<pid>-<rand>/`, which `commit()` renames to `layers/<hex>`. The caller commits
+ * only after the diff_id matched (and, for a streamed layer, after the download verified the blob
+ * digest too) and after a durability barrier (syncfs of the layers' filesystem): one barrier can
+ * cover every layer of a pull. A crash before the rename leaves only a `.tmp-*` directory, never
+ * read as a layer and removed by the next unpack of that layer or by prune; after the rename, the
+ * data is already on disk. Concurrent unpacks of one layer run once: an in-process promise map,
+ * plus the per-layer flock for other processes.
+ *
+ * Chunk sizes: reads of 1 MiB and gunzip output chunks of 256 KiB. With Node's defaults (64 KiB
+ * reads, 16 KiB inflate chunks) the per-chunk cost of the stream hops, the hash and the tar filter
+ * dominated: gunzip + diff_id + filter of a 36 MB layer took 210-520 ms instead of 80-110 ms
+ * (measured on the CI machine). Node's zlib with these chunks also beat spawning `gzip -d` (175-225
+ * ms for the same layer, before piping it back).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { RuntimeError } from '../../api/errors.js';
 import { DigestTap, digestHex } from './digest.js';
 import { fsyncDir } from './fsutil.js';
-import { withLock } from './lock.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, type HeldLock, tryLock } from './lock.js';
 import { type LayerFilterStats, LayerTarFilter } from './tar-filter.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
+
+/** Read size of layer blob files. */
+export const READ_CHUNK = 1 << 20;
+/** Output chunk size of gunzip. */
+export const GUNZIP_CHUNK = 1 << 18;
 
 /** The compression of a blob, from its first bytes. */
 export function sniffCompression(head: Uint8Array): Compression {
@@ -49,14 +66,35 @@ export function sniffCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
+/** Bytes needed by sniffCompression. */
+const SNIFF_BYTES = 6;
+
 export async function sniffFile(path: string): Promise<Compression> {
   const fh = await open(path, 'r');
   try {
-    const head = Buffer.alloc(6);
-    const { bytesRead } = await fh.read(head, 0, 6, 0);
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await fh.read(head, 0, SNIFF_BYTES, 0);
     return sniffCompression(head.subarray(0, bytesRead));
   } finally {
     await fh.close();
+  }
+}
+
+/** The decompression stages for a compression; refuses compressions berth cannot read. */
+function decompressor(compression: Compression, layer: string): Readable[] {
+  switch (compression) {
+    case 'none':
+      return [];
+    case 'gzip':
+      return [createGunzip({ chunkSize: GUNZIP_CHUNK })];
+    default:
+      throw new RuntimeError(
+        'UNSUPPORTED',
+        `layer ${layer} is ${compression}-compressed, which berth cannot decompress yet (only tar and tar+gzip layers)`,
+        {
+          hint: 'use an image whose layers are gzip-compressed or uncompressed (docker save/push produce those)',
+        },
+      );
   }
 }
 
@@ -72,20 +110,8 @@ export async function openLayerTar(path: string, layer: string): Promise<Readabl
       cause: err,
     });
   }
-  switch (compression) {
-    case 'none':
-      return [createReadStream(path)];
-    case 'gzip':
-      return [createReadStream(path), createGunzip()];
-    default:
-      throw new RuntimeError(
-        'UNSUPPORTED',
-        `layer ${layer} is ${compression}-compressed, which berth cannot decompress yet (only tar and tar+gzip layers)`,
-        {
-          hint: 'use an image whose layers are gzip-compressed or uncompressed (docker save/push produce those)',
-        },
-      );
-  }
+  const stages = decompressor(compression, layer);
+  return [createReadStream(path, { highWaterMark: READ_CHUNK }), ...stages];
 }
 
 export interface UnpackLayerOptions {
@@ -120,6 +146,234 @@ export function layerLockPath(locksDir: string, diffId: string): string {
 export const TEMP_PREFIX = '.tmp-';
 export const DELETE_PREFIX = '.del-';
 
+export interface ClaimLayerOptions {
+  layersDir: string;
+  locksDir: string;
+  layerDigest: string;
+  diffId: string;
+  /**
+   * How long to wait for another unpacker of the layer (default: the lock default); 0 = do not wait
+   * (claim() then resolves undefined when the layer is busy).
+   */
+  lockTimeoutMs?: number;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The right to unpack one layer: its flock is held and its temporary directory exists. Extract into
+ * it once (extractFile or stream), then commit() after a durability barrier, or discard().
+ */
+export class LayerSlot {
+  private done = false;
+
+  private constructor(
+    /** `layers/<hex>` */
+    readonly path: string,
+    /** `layers/.tmp-<hex>-…` */
+    readonly tmp: string,
+    readonly layerDigest: string,
+    readonly diffId: string,
+    private readonly held: HeldLock,
+  ) {}
+
+  /**
+   * Takes the layer's lock and makes its temporary directory; undefined when the layer is already
+   * unpacked (or, with `lockTimeoutMs: 0`, when someone else is unpacking it).
+   */
+  static async claim(options: ClaimLayerOptions): Promise<LayerSlot | undefined> {
+    const hex = digestHex(options.diffId);
+    const final = join(options.layersDir, hex);
+    if (await exists(final)) return undefined;
+    await mkdir(options.layersDir, { recursive: true, mode: 0o700 });
+    const held = await tryLock(layerLockPath(options.locksDir, options.diffId), {
+      mode: 'exclusive',
+      timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    });
+    if (held === undefined) return undefined;
+    try {
+      if (await exists(final)) {
+        await held.release();
+        return undefined;
+      }
+      // Holding the layer lock, any temp dir of this layer belongs to a process that died mid-unpack.
+      await removeTemps(options.layersDir, `${TEMP_PREFIX}${hex}-`);
+      const tmp = join(
+        options.layersDir,
+        `${TEMP_PREFIX}${hex}-${process.pid}-${randomBytes(4).toString('hex')}`,
+      );
+      await mkdir(tmp, { mode: 0o755 });
+      await chmod(tmp, 0o755);
+      return new LayerSlot(final, tmp, options.layerDigest, options.diffId, held);
+    } catch (err) {
+      await held.release();
+      throw err;
+    }
+  }
+
+  /** Extracts the tar that `stages` produce (first stage: the source) and checks its diff_id. */
+  async extract(stages: Readable[]): Promise<LayerFilterStats> {
+    const { diffId, stats } = await extract(stages, this.tmp, this.layerDigest);
+    if (diffId !== this.diffId) {
+      throw new RuntimeError(
+        'IMAGE_CORRUPT',
+        `layer ${this.layerDigest} does not match the image config: its diff_id is ${diffId}, the config says ${this.diffId}`,
+        { hint: 'the image is corrupt; remove it and pull or load it again' },
+      );
+    }
+    return stats;
+  }
+
+  /** Extracts the stored blob file. */
+  async extractFile(blobPath: string): Promise<LayerFilterStats> {
+    return this.extract(await openLayerTar(blobPath, this.layerDigest));
+  }
+
+  /** A writer that extracts the layer from its (compressed) bytes as they are downloaded. */
+  stream(): LayerStream {
+    return new LayerStream(this);
+  }
+
+  /**
+   * Renames the extracted tree into place and releases the lock. Call only after the diff_id matched
+   * and after a barrier made the tree durable (syncfs); fsync the layers directory afterwards.
+   */
+  async commit(): Promise<void> {
+    if (this.done) throw new Error(`layer slot ${this.tmp} was already committed or discarded`);
+    this.done = true;
+    try {
+      await rename(this.tmp, this.path);
+    } catch (err) {
+      await rm(this.tmp, { recursive: true, force: true });
+      throw err;
+    } finally {
+      await this.held.release();
+    }
+  }
+
+  /** Removes the temporary directory and releases the lock (idempotent; no-op after commit). */
+  async discard(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    try {
+      await rm(this.tmp, { recursive: true, force: true });
+    } finally {
+      await this.held.release();
+    }
+  }
+}
+
+/**
+ * Feeds a layer's blob bytes, in order from the first, into a LayerSlot's extraction while they are
+ * downloaded. `write` resolves when more can be written (backpressure from gunzip and tar); once the
+ * extraction has failed, writes are dropped and `finished` rejects. `end()` only after the download
+ * verified the blob's digest; `abort()` when the bytes cannot continue (the download failed or had to
+ * restart from zero): the extraction stops and `finished` rejects with ABORTED.
+ */
+export class LayerStream {
+  /** Resolves when the extraction is complete and its diff_id matched. */
+  readonly finished: Promise<LayerFilterStats>;
+  private readonly source = new PassThrough({ highWaterMark: READ_CHUNK });
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private started = false;
+  private closed = false;
+  private failed = false;
+  private aborted = false;
+  private settle!: { resolve: (s: LayerFilterStats) => void; reject: (err: unknown) => void };
+
+  constructor(private readonly slot: LayerSlot) {
+    this.finished = new Promise<LayerFilterStats>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // Awaited by the caller eventually; do not let an early failure be an unhandled rejection.
+    this.finished.catch(() => {});
+  }
+
+  /** True once the extraction failed or was aborted: later bytes are ignored. */
+  get dead(): boolean {
+    return this.failed || this.aborted;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (this.closed || this.dead) return;
+    if (!this.started) {
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      if (this.headBytes < SNIFF_BYTES) return;
+      const first = Buffer.concat(this.head);
+      this.head = [];
+      if (!this.start(first)) return;
+      return this.push(first);
+    }
+    return this.push(chunk);
+  }
+
+  /** Every byte was written and the blob verified: let the extraction finish. */
+  end(): void {
+    if (this.closed || this.dead) return;
+    this.closed = true;
+    if (!this.started) {
+      const first = Buffer.concat(this.head);
+      this.head = [];
+      if (!this.start(first)) return;
+      if (first.length > 0) this.source.write(first);
+    }
+    this.source.end();
+  }
+
+  abort(reason?: unknown): void {
+    if (this.closed || this.dead) return;
+    this.aborted = true;
+    const err = new RuntimeError('ABORTED', `streaming unpack of layer ${this.slot.layerDigest} stopped`, {
+      cause: reason instanceof Error ? reason : undefined,
+    });
+    if (this.started) this.source.destroy(err);
+    else this.settle.reject(err);
+  }
+
+  /** Builds the pipeline from the sniffed compression; false when it cannot start. */
+  private start(first: Buffer): boolean {
+    this.started = true;
+    let stages: Readable[];
+    try {
+      stages = decompressor(sniffCompression(first.subarray(0, SNIFF_BYTES)), this.slot.layerDigest);
+    } catch (err) {
+      this.failed = true;
+      this.settle.reject(err);
+      return false;
+    }
+    this.slot.extract([this.source, ...stages]).then(
+      (stats) => this.settle.resolve(stats),
+      (err: unknown) => {
+        this.failed = true;
+        this.settle.reject(err);
+      },
+    );
+    return true;
+  }
+
+  private async push(chunk: Buffer): Promise<void> {
+    if (this.source.destroyed || this.source.write(chunk)) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.source.off('drain', done);
+        this.source.off('close', done);
+        resolve();
+      };
+      this.source.on('drain', done);
+      this.source.on('close', done);
+    });
+  }
+}
+
 /**
  * Unpacks the layer unless already there; concurrent calls for one layer share one unpack. Call it
  * inside `ImageStore.lease()` (ImageStore.unpack does), so that a prune cannot run meanwhile.
@@ -134,51 +388,23 @@ export function unpackLayer(options: UnpackLayerOptions): Promise<UnpackResult> 
   return p;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function doUnpack(options: UnpackLayerOptions, hex: string): Promise<UnpackResult> {
   const final = join(options.layersDir, hex);
-  if (await exists(final)) return { path: final, unpacked: false };
-  await mkdir(options.layersDir, { recursive: true, mode: 0o700 });
-  return withLock(
-    layerLockPath(options.locksDir, options.diffId),
-    { mode: 'exclusive', timeoutMs: options.lockTimeoutMs },
-    async () => {
-      if (await exists(final)) return { path: final, unpacked: false };
-      // Holding the layer lock, any temp dir of this layer belongs to a process that died mid-unpack.
-      await removeTemps(options.layersDir, `${TEMP_PREFIX}${hex}-`);
-      const tmp = join(
-        options.layersDir,
-        `${TEMP_PREFIX}${hex}-${process.pid}-${randomBytes(4).toString('hex')}`,
-      );
-      await mkdir(tmp, { mode: 0o755 });
-      await chmod(tmp, 0o755);
-      try {
-        const { diffId, stats } = await extract(options.blobPath, tmp, options.layerDigest);
-        if (diffId !== options.diffId) {
-          throw new RuntimeError(
-            'IMAGE_CORRUPT',
-            `layer ${options.layerDigest} does not match the image config: its diff_id is ${diffId}, the config says ${options.diffId}`,
-            { hint: 'the image is corrupt; remove it and pull or load it again' },
-          );
-        }
-        if (options.sync !== false) await syncfs(tmp);
-        await rename(tmp, final);
-        await fsyncDir(options.layersDir);
-        return { path: final, unpacked: true, stats };
-      } catch (err) {
-        await rm(tmp, { recursive: true, force: true });
-        throw err;
-      }
-    },
-  );
+  // Waits for another unpacker (a timeout of 0 would mean "do not wait" to claim()).
+  const slot = await LayerSlot.claim({
+    ...options,
+    lockTimeoutMs: Math.max(1, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS),
+  });
+  if (slot === undefined) return { path: final, unpacked: false };
+  try {
+    const stats = await slot.extractFile(options.blobPath);
+    if (options.sync !== false) await syncfs(slot.tmp);
+    await slot.commit();
+    await fsyncDir(options.layersDir);
+    return { path: final, unpacked: true, stats };
+  } finally {
+    await slot.discard();
+  }
 }
 
 async function removeTemps(dir: string, prefix: string): Promise<void> {
@@ -187,8 +413,8 @@ async function removeTemps(dir: string, prefix: string): Promise<void> {
   }
 }
 
-/** `sync -f`: flushes the filesystem holding `path` (syncfs(2)). */
-function syncfs(path: string): Promise<void> {
+/** `sync -f`: flushes the filesystem holding `path` (syncfs(2)): the durability barrier. */
+export function syncfs(path: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('sync', ['-f', path], { stdio: 'ignore' });
     child.on('error', reject);
@@ -211,13 +437,12 @@ export const GNU_TAR_EXTRACT_ARGS = [
   '--xattrs-include=*',
 ];
 
-/** Streams the blob through the checks into GNU tar at `dest`; resolves with the diff_id. */
+/** Streams the layer tar through the checks into GNU tar at `dest`; resolves with the diff_id. */
 async function extract(
-  blobPath: string,
+  source: Readable[],
   dest: string,
   layer: string,
 ): Promise<{ diffId: string; stats: LayerFilterStats }> {
-  const source = await openLayerTar(blobPath, layer);
   const tap = new DigestTap();
   const filter = new LayerTarFilter(layer);
   const child = spawn('tar', [...GNU_TAR_EXTRACT_ARGS, '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] });

@@ -267,6 +267,78 @@ describe('requests', () => {
     ]);
   });
 
+  it('honours Retry-After on 429 Too Many Requests (seconds and HTTP date) and 503, capped', async () => {
+    const answers: Array<{ status?: number; 'retry-after': string }> = [
+      { 'retry-after': '0' },
+      // An HTTP date an hour ahead: the policy's cap (20 ms) applies.
+      { 'retry-after': new Date(Date.now() + 3_600_000).toUTCString() },
+      // A date in the past: at once.
+      { 'retry-after': 'Thu, 01 Jan 2015 00:00:00 GMT' },
+      // 503 Service Unavailable may say when to come back too.
+      { status: 503, 'retry-after': '0' },
+    ];
+    let n = 0;
+    handler = (_req, res) => {
+      const answer = answers[n++];
+      if (answer) {
+        const { status = 429, ...headers } = answer;
+        res
+          .writeHead(status, { ...headers, 'content-type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] }));
+        return;
+      }
+      res.writeHead(200, { 'docker-content-digest': sha(manifest) }).end(manifest);
+    };
+    const delays: number[] = [];
+    // A backoff of a minute: were Retry-After ignored, this test would time out.
+    const policy = { retries: 4, baseDelayMs: 60_000, maxDelayMs: 60_000, maxRetryAfterMs: 20 };
+    const client = new RegistryClient(host, { retry: policy, onRetry: (_e, _a, d) => delays.push(d) });
+    const m = await client.getManifest('a/b', 'v1');
+    expect(m.digest).toBe(sha(manifest));
+    expect(delays).toEqual([0, 20, 0, 0]);
+    expect(log).toHaveLength(5);
+  });
+
+  it('backs off on a 429 without Retry-After and reports it when the retries run out', async () => {
+    handler = (_req, res) =>
+      res
+        .writeHead(429, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'pull rate limit reached' }] }));
+    const delays: number[] = [];
+    const client = new RegistryClient(host, { retry: fast, onRetry: (_e, _a, d) => delays.push(d) });
+    let err: BerthError | undefined;
+    try {
+      await client.getManifest('a/b', 'v1');
+    } catch (e) {
+      err = e as BerthError;
+    }
+    expect(err?.code).toBe('REGISTRY_ERROR');
+    expect(err?.message).toMatch(/429 Too Many Requests: pull rate limit reached/);
+    expect(err?.hint).toMatch(/rate-limiting/);
+    expect(log).toHaveLength(4);
+    // The policy's backoff (1, 2, 4 ms with jitter), not a Retry-After.
+    expect(delays).toHaveLength(3);
+    for (const d of delays) expect(d).toBeLessThanOrEqual(5);
+  });
+
+  it('honours Retry-After on a blob download too', async () => {
+    let n = 0;
+    handler = (_req, res) => {
+      if (n++ === 0) {
+        res.writeHead(429, { 'retry-after': '0' }).end();
+        return;
+      }
+      res.writeHead(200, { 'content-length': String(blob.length) }).end(blob);
+    };
+    const delays: number[] = [];
+    const policy = { retries: 2, baseDelayMs: 60_000, maxDelayMs: 60_000 };
+    const client = new RegistryClient(host, { retry: policy, onRetry: (_e, _a, d) => delays.push(d) });
+    const sink = directoryBlobs(tempDir());
+    await downloadBlob(client, 'a/b', { digest: blobDigest, size: blob.length }, sink, { retry: policy });
+    expect(readFileSync(sink.path(blobDigest)).equals(blob)).toBe(true);
+    expect(delays).toEqual([0]);
+  });
+
   it('gives up after the retry budget with REGISTRY_ERROR, and never retries a 404', async () => {
     handler = (_req, res) => res.writeHead(503).end();
     const client = new RegistryClient(host, { retry: fast });
@@ -590,5 +662,101 @@ describe('requests', () => {
       `no matching manifest for linux/ppc64le in the manifest list of ${host}/multi/arch:1`,
     );
     expect(err?.hint).toBe('available platforms: linux/amd64, linux/arm64/v8');
+  });
+});
+
+describe('Docker schema 1 manifests', () => {
+  // As distribution served them: signed (prettyjws, a JWS `signatures` block) or not.
+  const schema1 = (signed: boolean) =>
+    Buffer.from(
+      JSON.stringify(
+        {
+          schemaVersion: 1,
+          name: 'old/image',
+          tag: '1',
+          architecture: 'amd64',
+          fsLayers: [{ blobSum: blobDigest }],
+          history: [{ v1Compatibility: JSON.stringify({ id: 'a'.repeat(64), os: 'linux' }) }],
+          ...(signed
+            ? { signatures: [{ header: { alg: 'ES256' }, signature: 'c2ln', protected: 'cHJvdA' }] }
+            : {}),
+        },
+        null,
+        3,
+      ),
+    );
+
+  const cases: Array<[string, boolean, string]> = [
+    ['signed, served as prettyjws', true, 'application/vnd.docker.distribution.manifest.v1+prettyjws'],
+    ['unsigned, served as v1+json', false, 'application/vnd.docker.distribution.manifest.v1+json'],
+    // A registry that sends a generic content type: recognized by schemaVersion 1.
+    ['signed, served as application/json', true, 'application/json'],
+  ];
+  for (const [name, signed, contentType] of cases) {
+    it(`refuses a schema 1 manifest (${name}) with UNSUPPORTED, naming the image`, async () => {
+      const body = schema1(signed);
+      handler = (req, res) => {
+        if (req.url?.includes('/manifests/')) {
+          res.writeHead(200, { 'content-type': contentType, 'docker-content-digest': sha(body) }).end(body);
+        } else res.writeHead(404).end();
+      };
+      const dir = tempDir();
+      let err: BerthError | undefined;
+      try {
+        await pullImage(`${host}/old/image:1`, {
+          sink: directoryBlobs(dir),
+          credentials: null,
+          retry: fast,
+        });
+      } catch (e) {
+        err = e as BerthError;
+      }
+      expect(err?.code).toBe('UNSUPPORTED');
+      expect(err?.message).toContain(`${host}/old/image:1 is a Docker Image manifest version 2, schema 1`);
+      expect(err?.message).toContain(signed && contentType !== 'application/json' ? 'prettyjws' : 'v1+');
+      expect(err?.hint).toMatch(/^re-push .*old\/image:1 with a current client/);
+      // Nothing fetched beyond the manifest, nothing stored.
+      expect(log.map((l) => l.url).filter((u) => u !== '/v2/')).toEqual(['/v2/old/image/manifests/1']);
+      expect(readdirSync(dir)).toEqual([]);
+    });
+  }
+
+  it('refuses a schema 1 manifest an index points at', async () => {
+    const body = schema1(false);
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.docker.distribution.manifest.v1+json',
+            digest: sha(body),
+            size: body.length,
+            platform: { os: 'linux', architecture: 'amd64' },
+          },
+        ],
+      }),
+    );
+    handler = (req, res) => {
+      if (req.url === '/v2/old/multi/manifests/1') {
+        res
+          .writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.list.v2+json' })
+          .end(index);
+      } else if (req.url === `/v2/old/multi/manifests/${sha(body)}`) {
+        res
+          .writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v1+json' })
+          .end(body);
+      } else res.writeHead(404).end();
+    };
+    const err = await pullImage(`${host}/old/multi:1`, {
+      sink: directoryBlobs(tempDir()),
+      platform: 'linux/amd64',
+      credentials: null,
+      retry: fast,
+    }).catch((e: unknown) => e as BerthError);
+    expect(err).toMatchObject({ code: 'UNSUPPORTED' });
+    expect((err as BerthError).message).toContain(
+      `${host}/old/multi:1 (${sha(body)}) is a Docker Image manifest`,
+    );
   });
 });

@@ -4,19 +4,50 @@ import {
   backoffDelay,
   isRetryableError,
   isRetryableStatus,
+  parseRetryAfter,
   RetryableError,
+  retryDelay,
   withRetry,
 } from '../../../../src/engine/registry/retry.js';
 
 const policy = { retries: 3, baseDelayMs: 1, maxDelayMs: 4 };
 
 describe('retry policy', () => {
-  it('retries 5xx but not 4xx or 501', () => {
+  it('retries 5xx and 429 but not other 4xx or 501', () => {
     expect(isRetryableStatus(500)).toBe(true);
     expect(isRetryableStatus(503)).toBe(true);
+    expect(isRetryableStatus(429)).toBe(true);
     expect(isRetryableStatus(501)).toBe(false);
     expect(isRetryableStatus(404)).toBe(false);
-    expect(isRetryableStatus(429)).toBe(false);
+    expect(isRetryableStatus(400)).toBe(false);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('2026-11-23T18:00:00Z');
+    expect(parseRetryAfter('0', now)).toBe(0);
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter(' 7 ', now)).toBe(7000);
+    expect(parseRetryAfter('Mon, 23 Nov 2026 18:00:30 GMT', now)).toBe(30_000);
+    // The obsolete RFC 850 and asctime forms are HTTP dates too.
+    expect(parseRetryAfter('Monday, 23-Nov-26 18:01:00 GMT', now)).toBe(60_000);
+    expect(parseRetryAfter('Mon Nov 23 18:00:05 2026', now)).toBeGreaterThanOrEqual(0);
+    // A date in the past: retry now.
+    expect(parseRetryAfter('Sun, 22 Nov 2026 18:00:00 GMT', now)).toBe(0);
+    for (const bad of [undefined, '', '-5', '1.5', 'soon', '2026-11-23T18:00:30Z'])
+      expect(parseRetryAfter(bad, now)).toBeUndefined();
+  });
+
+  it('waits what Retry-After asks, capped; the backoff otherwise', () => {
+    const p = { retries: 3, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 2000 };
+    const final = new RuntimeError('REGISTRY_ERROR', 'HTTP 429');
+    expect(retryDelay(new RetryableError('429', final, 1500), 1, p)).toBe(1500);
+    expect(retryDelay(new RetryableError('429', final, 0), 3, p)).toBe(0);
+    expect(retryDelay(new RetryableError('429', final, 3_600_000), 1, p)).toBe(2000);
+    expect(retryDelay(new RetryableError('429', final), 2, p, () => 0.5)).toBe(200);
+    expect(retryDelay(Object.assign(new Error('x'), { code: 'ECONNRESET' }), 1, p, () => 0.5)).toBe(100);
+    // Without a cap in the policy: 30 s.
+    const { maxRetryAfterMs: _, ...uncapped } = p;
+    expect(retryDelay(new RetryableError('429', final, 3_600_000), 1, uncapped)).toBe(30_000);
   });
 
   it('classifies errors', () => {
