@@ -329,13 +329,20 @@ async function attachAndRun(
   const { id } = container;
   const out = options.stdout ? undefined : collector();
   const err = options.stderr ? undefined : collector();
-  const attachment = await runtime.attachContainer(id, {
-    stdin: spec.stdinOpen ? options.stdin : undefined,
-    stdout: options.stdout ?? out!.stream,
-    stderr: options.stderr ?? err!.stream,
-    tty: spec.tty === true,
-    signal: options.signal,
-  });
+  let attachment: Awaited<ReturnType<Runtime['attachContainer']>>;
+  try {
+    attachment = await runtime.attachContainer(id, {
+      stdin: spec.stdinOpen ? options.stdin : undefined,
+      stdout: options.stdout ?? out!.stream,
+      stderr: options.stderr ?? err!.stream,
+      tty: spec.tty === true,
+      signal: options.signal,
+    });
+  } catch (error) {
+    // Never attached, never started: a one-off that never ran is no use (as startOrRemove does).
+    await runtime.removeContainer(id, { force: true, volumes: true }).catch(() => {});
+    throw error;
+  }
   try {
     // Registered before the start, so an exit right after it is not missed; `removed` with --rm.
     let registered!: () => void;
@@ -355,6 +362,9 @@ async function attachAndRun(
       resize: (size) => runtime.resizeContainer(id, size),
       kill: (signal = 'SIGKILL') => runtime.killContainer(id, signal),
     });
+    // Before the start too: the built-in engine applies it as the process starts, so a command that
+    // reads its size at once sees it (dockerd refuses a resize before the start: ignored).
+    if (spec.tty && options.ttySize) await runtime.resizeContainer(id, options.ttySize).catch(() => {});
     await startOrRemove(runtime, id, options);
     if (spec.tty && options.ttySize) await runtime.resizeContainer(id, options.ttySize).catch(() => {});
     await attachment.done;

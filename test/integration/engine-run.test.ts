@@ -579,3 +579,230 @@ describe('engine/run containers: more of the spec, hooks, crash truth', () => {
     expect(existsSync(dir)).toBe(false);
   });
 });
+
+/** A writable that keeps what it is given. */
+function sink(): { stream: PassThrough; text(): string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return { stream, text: () => Buffer.concat(chunks).toString() };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('engine/run interactive: TTY exec, attach, resize, kill semantics', () => {
+  it('exec with a TTY: a pty inside, the exit code, resize reaches the terminal', async () => {
+    const id = await create('ttyexec', ['sleep', '1000']);
+    await containers.start(id);
+    const r = await containers.exec(id, {
+      cmd: ['sh', '-c', 'tty; test -t 0 && test -t 1 && echo both-tty; exit 4'],
+      tty: true,
+    });
+    expect(r.exitCode).toBe(4);
+    const lines = (r.stdout ?? '').split('\r\n');
+    expect(lines[0]).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(lines[1]).toBe('both-tty');
+
+    // Interactive: stdin through the attach socket, a resize between two commands.
+    const stdin = new PassThrough();
+    const out = sink();
+    let execId: string | undefined;
+    const running = containers.exec(id, {
+      cmd: ['sh'],
+      tty: true,
+      stdin,
+      stdout: out.stream,
+      ttySize: { rows: 24, cols: 80 },
+      onStart: (e) => (execId = e),
+    });
+    await until('the exec to start', () => execId !== undefined);
+    stdin.write('stty size; echo first-done\n');
+    await until('the first size', () => out.text().includes('first-done\r\n'));
+    await containers.resizeExec(execId!, { rows: 33, cols: 101 });
+    stdin.write('stty size; exit 6\n');
+    expect(await running).toEqual({ exitCode: 6 });
+    const text = out.text();
+    expect(text).toContain('24 80\r\n');
+    expect(text).toContain('33 101\r\n');
+    // The session directory is gone with the exec; its id no longer resizes.
+    await expect(containers.resizeExec(execId!, { rows: 1, cols: 1 })).rejects.toMatchObject({
+      code: 'RUNTIME_NOT_FOUND',
+    });
+    expect(readdirSync(join(runRoot, 'conmon')).filter((n) => n.startsWith('exec-'))).toEqual([]);
+    expect(existsSync(join(runRoot, 'conmon', execId!))).toBe(false);
+    // Detached: runs in the background; its session directory goes with the container.
+    expect(
+      await containers.exec(id, { cmd: ['sh', '-c', 'tty > /tmp/bg-tty'], tty: true, detach: true }),
+    ).toEqual({ exitCode: -1 });
+    let bg = '';
+    await until('the detached exec', async () => {
+      bg = (await containers.exec(id, { cmd: ['cat', '/tmp/bg-tty'] })).stdout ?? '';
+      return bg !== '';
+    });
+    expect(bg).toMatch(/^\/dev\/pts\/\d+\n$/);
+    expect(readdirSync(join(runRoot, 'conmon')).filter((n) => n.startsWith('exec-'))).toHaveLength(1);
+    const session = readdirSync(join(runRoot, 'conmon')).find((n) => n.startsWith('exec-'))!;
+    await containers.remove(id, { force: true });
+    expect(readdirSync(join(runRoot, 'conmon')).filter((n) => n.startsWith('exec-'))).toEqual([]);
+    expect(existsSync(join(runRoot, 'conmon', session.slice('exec-'.length)))).toBe(false);
+  });
+
+  it('exec with a TTY of a command runc cannot start: 127/126 and runc’s message', async () => {
+    const id = await create('ttymissing', ['sleep', '1000']);
+    await containers.start(id);
+    const r = await containers.exec(id, { cmd: ['no-such-binary'], tty: true });
+    expect(r.exitCode).toBe(127);
+    expect(r.stderr).toMatch(/"no-such-binary": executable file not found/);
+    const err = sink();
+    expect(await containers.exec(id, { cmd: ['/etc'], tty: true, stderr: err.stream })).toEqual({
+      exitCode: 126,
+    });
+    expect(err.text()).toMatch(/permission denied/);
+    await containers.remove(id, { force: true });
+  });
+
+  it('run-style flow: attach before start, stdin piped to cat echoes, the exit code', async () => {
+    const id = await create('attachcat', ['sh', '-c', 'cat; echo to-err >&2; exit 3'], {
+      stdinOpen: true,
+      stdinOnce: true,
+    });
+    const out = sink();
+    const err = sink();
+    const handle = await containers.attach(id, {
+      stdin: Readable.from(['hello\n', 'world\n']),
+      stdout: out.stream,
+      stderr: err.stream,
+    });
+    const exited = containers.wait(id, { condition: 'next-exit' });
+    await containers.start(id);
+    await handle.done;
+    expect((await exited).exitCode).toBe(3);
+    expect(out.text()).toBe('hello\nworld\n');
+    expect(err.text()).toBe('to-err\n');
+  });
+
+  it('attach without stdin: output only, from the first byte; attach to a running container', async () => {
+    const id = await create('attachout', ['sh', '-c', 'echo early; read x; echo late-$x'], {
+      stdinOpen: true,
+    });
+    const first = sink();
+    const h1 = await containers.attach(id, { stdout: first.stream, stderr: first.stream });
+    await containers.start(id);
+    await until('early output', () => first.text() === 'early\n');
+    // A second client attaches to the running container and sends the line; the first sees the answer.
+    const second = sink();
+    const h2 = await containers.attach(id, {
+      stdin: Readable.from(['now\n']),
+      stdout: second.stream,
+    });
+    await Promise.all([h1.done, h2.done]);
+    expect((await containers.wait(id)).exitCode).toBe(0);
+    expect(first.text()).toBe('early\nlate-now\n');
+    expect(second.text()).toBe('late-now\n');
+    // Not stdinOnce: the second client's end of input did not close the container's stdin, but the
+    // process read its line and exited anyway.
+  });
+
+  it('attach to a TTY container: one raw stream, resize', async () => {
+    const id = await create('attachtty', ['sh', '-c', 'read x; stty size; echo got-$x; exit 2'], {
+      tty: true,
+      stdinOpen: true,
+      stdinOnce: true,
+    });
+    const stdin = new PassThrough();
+    const out = sink();
+    const handle = await containers.attach(id, { stdin, stdout: out.stream, tty: true });
+    // Before the start: set before the process runs.
+    await containers.resize(id, { rows: 40, cols: 120 });
+    await containers.start(id);
+    stdin.write('abc\n');
+    await handle.done;
+    expect((await containers.wait(id)).exitCode).toBe(2);
+    // The terminal echoes the input, then the answers, all on stdout with CRLF.
+    expect(out.text()).toContain('40 120\r\n');
+    expect(out.text()).toContain('got-abc\r\n');
+    // Running: resized through conmon's ctl fifo.
+    await containers.start(id);
+    await containers.resize(id, { rows: 22, cols: 66 });
+    const again = sink();
+    const h2 = await containers.attach(id, {
+      stdin: Readable.from(['x\n']),
+      stdout: again.stream,
+      tty: true,
+    });
+    await h2.done;
+    expect(again.text()).toContain('22 66\r\n');
+    await expect(containers.resize(id, { rows: 1, cols: 1 })).rejects.toMatchObject({
+      code: 'RUNTIME_CONFLICT',
+    });
+  });
+
+  it('a closed attachment stops pumping; the container keeps running', async () => {
+    const id = await create('attachclose', ['sh', '-c', 'while true; do echo tick; sleep 0.1; done']);
+    await containers.start(id);
+    const out = sink();
+    const handle = await containers.attach(id, { stdout: out.stream });
+    await until('a tick', () => out.text().includes('tick'));
+    handle.close();
+    await handle.done;
+    const seen = out.text().length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(out.text().length).toBe(seen);
+    expect((await containers.inspect(id))?.state).toBe('running');
+    await containers.remove(id, { force: true });
+  });
+
+  it("kill: Docker's effect on the restart policy in the record", async () => {
+    const read = (id: string): ContainerRecord =>
+      JSON.parse(readFileSync(join(root, 'containers', id, 'container.json'), 'utf8')) as ContainerRecord;
+    // PID 1 gets only the signals it handles: a shell trapping them, sleeping in short steps.
+    const trapping = [
+      'sh',
+      '-c',
+      'trap "" USR1; trap "exit 130" INT; trap "exit 143" TERM; while :; do sleep 0.1; done',
+    ];
+    // A trapped signal that is not the configured stop signal: manually stopped, restart not cancelled.
+    const a = await create('killusr1', trapping, { stopSignal: 'SIGINT' });
+    await containers.start(a);
+    await containers.kill(a, 'USR1');
+    expect((await containers.inspect(a))?.state).toBe('running');
+    expect(read(a).state.manuallyStopped).toBe(true);
+    expect(read(a).state.stoppedByUser).toBeUndefined();
+    // The configured stop signal cancels it.
+    await containers.kill(a, 'INT');
+    expect((await containers.wait(a)).exitCode).toBe(130);
+    expect(read(a).state.stoppedByUser).toBe(true);
+    // No configured stop signal: any signal cancels; numbers and names both work.
+    const b = await create('killterm', trapping);
+    await containers.start(b);
+    await containers.kill(b, '15');
+    expect((await containers.wait(b)).exitCode).toBe(143);
+    expect(read(b).state).toMatchObject({ stoppedByUser: true, manuallyStopped: true });
+    // A new start clears both.
+    await containers.start(b);
+    expect(read(b).state.stoppedByUser).toBeUndefined();
+    expect(read(b).state.manuallyStopped).toBeUndefined();
+    await expect(containers.kill(b, 'NOSUCHSIG')).rejects.toMatchObject({ code: 'USAGE' });
+    // SIGKILL of a paused container resumes it so the kill lands.
+    await containers.pause(b);
+    await containers.kill(b);
+    expect((await containers.wait(b)).exitCode).toBe(137);
+    expect(read(b).state.stoppedByUser).toBe(true);
+    await expect(containers.kill(b)).rejects.toMatchObject({ code: 'RUNTIME_CONFLICT' });
+  });
+
+  it("network_mode container:x takes x's hostname", async () => {
+    const x = await create('nsowner', ['sleep', '1000'], { hostname: 'owner-host' });
+    await containers.start(x);
+    const r = await runToExit('nsjoiner', ['hostname'], { networkMode: `container:${x}` });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toEqual(['owner-host']);
+    await containers.remove(x, { force: true });
+  });
+});

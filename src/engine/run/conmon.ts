@@ -34,6 +34,10 @@ export interface ConmonOptions {
   /** File that receives conmon's own stderr (diagnostics). */
   diagnosticsFile: string;
   tty?: boolean;
+  /** Keep a stdin pipe open (`stdin_open`): written through the attach socket (attach.ts). */
+  stdin?: boolean;
+  /** With `stdin`: a client's end of input does not close the container's stdin (not `stdinOnce`). */
+  leaveStdinOpen?: boolean;
   conmonBinary?: string;
   /** Run after the container exits (argv). */
   exitCommand?: string[];
@@ -84,6 +88,10 @@ export function conmonArgs(o: ConmonOptions): string[] {
     '--syslog=false',
   ];
   if (o.tty) args.push('-t');
+  if (o.stdin) {
+    args.push('-i');
+    if (o.leaveStdinOpen) args.push('--leave-stdin-open');
+  }
   if (o.exitCommand && o.exitCommand.length > 0) {
     args.push('--exit-command', o.exitCommand[0]!);
     for (const a of o.exitCommand.slice(1)) args.push('--exit-command-arg', a);

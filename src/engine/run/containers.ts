@@ -1,7 +1,9 @@
 /**
  * The built-in engine's containers (shared contract: contracts.md "engine/run"): create / start / stop
- * / kill / pause / rename / remove / list / inspect / wait / logs / exec / top over runc + conmon, with
- * the methods mirroring the Runtime interface so runtime/builtin stays a thin adapter.
+ * / kill / pause / rename / remove / list / inspect / wait / logs / exec / top / attach / resize over
+ * runc + conmon, with the methods mirroring the Runtime interface so runtime/builtin stays a thin
+ * adapter. Interactive I/O goes through conmon's attach socket and ctl fifo (attach.ts); an exec with a
+ * TTY is a conmon exec session (tty.ts); kill follows Docker's restart-policy rule (signals.ts).
  *
  * On disk: `<root>/containers/<id>/` holds container.json (the record, written atomically), upper/,
  * work/, merged/ (the overlay rootfs, mounted at create), bundle/config.json, hosts, hostname,
@@ -17,11 +19,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../../api/errors.js';
 import type {
+  AttachHandle,
+  AttachSpec,
   ContainerInfo,
   ContainerSpec,
   ContainerStats,
@@ -32,12 +36,14 @@ import type {
   LogOptions,
   Mount,
   ProcessList,
+  TtySize,
 } from '../../runtime/runtime.js';
 import type { EnginePaths } from '../paths.js';
 import { writeFileAtomic } from '../store/fsutil.js';
 import type { ImageStore, InUse } from '../store/image-store.js';
-import { withLock } from '../store/lock.js';
+import { tryLock, withLock } from '../store/lock.js';
 import { resolveSubpath } from '../volumes/scoped-path.js';
+import { connectAttach, writeResize } from './attach.js';
 import { conmonCreate, which } from './conmon.js';
 import { defaultHosts, hostResolvConf } from './etc-files.js';
 import { hardNofile, pidAlive, populate, readRootfsFile, removeCgroupDirs, resolveDevices } from './host.js';
@@ -45,6 +51,7 @@ import { containersInUse } from './in-use.js';
 import { readLog } from './logs.js';
 import { isMounted, mountOverlay, unmountAll } from './mount.js';
 import { Runc, type RuncState, run } from './runc.js';
+import { killEffect, signalNumber } from './signals.js';
 import {
   buildOciSpec,
   cleanPath,
@@ -57,6 +64,7 @@ import {
 import { readStats, type StatsReading, type StatsTarget, toContainerStats } from './stats.js';
 import { type LiveState, liveState, statusText } from './status.js';
 import { parsePs } from './top.js';
+import { runExecSession } from './tty.js';
 import type { ContainerHooks, ContainerRecord, RecordVolume } from './types.js';
 
 export interface ContainersOptions {
@@ -113,6 +121,10 @@ export class Containers {
   private readonly conmonBinary: string;
   private readonly initBinary: string | undefined;
   private readonly exitCommand: string[] | undefined;
+  /** Attachments to containers not started yet, connected by `start` (this process only). */
+  private readonly pendingAttach = new Map<string, Set<(bundleDir: string) => Promise<void>>>();
+  /** TTY sizes given before the start, applied by this process's next `start` (before the process runs). */
+  private readonly pendingSize = new Map<string, TtySize>();
 
   private constructor(options: ContainersOptions, runcPath: string) {
     this.paths = options.paths;
@@ -324,8 +336,18 @@ export class Containers {
     if (signal?.aborted) throw aborted(`create ${name}`);
     const lowerDirs = await this.store.lowerDirs(image.id);
     const imageConfig = image.config.config;
-    // network_mode: host without a hostname: the host's, as docker does.
-    const named = spec.networkMode === 'host' && !spec.hostname ? { ...spec, hostname: osHostname() } : spec;
+    // network_mode: host without a hostname: the host's, as docker does; container:x: x's.
+    let named = spec.networkMode === 'host' && !spec.hostname ? { ...spec, hostname: osHostname() } : spec;
+    if (spec.networkMode?.startsWith('container:') && !spec.hostname) {
+      const peer = await this.record(spec.networkMode.slice('container:'.length));
+      if (peer) {
+        named = {
+          ...spec,
+          hostname: peer.process.hostname,
+          ...(!spec.domainname && peer.process.domainname ? { domainname: peer.process.domainname } : {}),
+        };
+      }
+    }
     const process = resolveProcess(named, imageConfig, id);
 
     const dir = this.dir(id);
@@ -449,7 +471,9 @@ export class Containers {
   /** Removes what the previous run left: runc state, exit file, network. */
   private async cleanupRun(rec: ContainerRecord): Promise<void> {
     await this.runc.delete(rec.id, { force: true });
-    await rm(this.exitFile(rec.id), { force: true });
+    // Kept as `.<id>.last` rather than deleted: conmon's exit command (the `die` event) may still be
+    // on its way to read it when a restart policy starts the container again at once.
+    await rename(this.exitFile(rec.id), join(this.paths.exits, `.${rec.id}.last`)).catch(() => undefined);
     if (rec.state.status !== 'created' || rec.state.startedAt || rec.state.error) {
       await this.hooks.networkDown?.(rec);
     }
@@ -558,10 +582,18 @@ export class Containers {
         socketDir: this.paths.conmon,
         diagnosticsFile: join(dir, 'conmon.log'),
         tty: rec.process.tty,
+        stdin: spec.stdinOpen === true,
+        leaveStdinOpen: spec.stdinOnce !== true,
         conmonBinary: this.conmonBinary,
         exitCommand: this.exitCommand ? [...this.exitCommand, rec.id] : undefined,
       });
       try {
+        // Attachments made before the start connect now: the process waits in runc create, so
+        // none of its output is missed.
+        await this.connectPending(rec.id);
+        const size = this.pendingSize.get(rec.id);
+        this.pendingSize.delete(rec.id);
+        if (size && rec.process.tty) await writeResize(join(dir, 'bundle'), size).catch(() => undefined);
         await this.runc.start(rec.id);
       } catch (err) {
         await this.runc.delete(rec.id, { force: true }).catch(() => undefined);
@@ -729,16 +761,49 @@ export class Containers {
     });
   }
 
+  /**
+   * Sends a signal to the container's process, with Docker's effect on the restart policy
+   * (signals.ts): the record says manuallyStopped, and stoppedByUser when the restart is cancelled.
+   */
   async kill(nameOrId: string, signal = 'SIGKILL'): Promise<void> {
     const rec = await this.mustRecord(nameOrId);
+    const sig = signalNumber(signal);
+    if (sig === undefined) throw new RuntimeError('USAGE', `Invalid signal: ${signal}`);
     const live = await this.observe(rec);
     if (live.state !== 'running' && live.state !== 'paused') {
       throw notRunning(rec.id, `Cannot kill container: ${nameOrId}`);
     }
-    if (!(await this.runc.kill(rec.id, signal)))
+    const effect = killEffect(sig, await this.configuredStopSignal(rec));
+    await this.markKilled(rec.id, effect.cancelsRestart);
+    if (!(await this.runc.kill(rec.id, String(sig))))
       throw notRunning(rec.id, `Cannot kill container: ${nameOrId}`);
-    if (live.state === 'paused' && /^(SIG)?KILL$|^9$/i.test(signal))
+    if (live.state === 'paused' && effect.cancelsRestart)
       await this.runc.resume(rec.id).catch(() => undefined);
+  }
+
+  /** The stop signal the spec or the image sets (undefined: Docker's default, none configured). */
+  private async configuredStopSignal(rec: ContainerRecord): Promise<string | undefined> {
+    if (rec.spec.stopSignal) return rec.spec.stopSignal;
+    try {
+      return (await this.store.resolve(rec.imageId)).config.config?.StopSignal || undefined;
+    } catch {
+      return rec.process.stopSignal !== 'SIGTERM' ? rec.process.stopSignal : undefined;
+    }
+  }
+
+  /** Records a kill for the supervisor. A stop holding the container's lock has marked it already. */
+  private async markKilled(id: string, cancelsRestart: boolean): Promise<void> {
+    const held = await tryLock(join(this.paths.locks, `ctr-${id}.lock`), { timeoutMs: 2_000 });
+    if (!held) return;
+    try {
+      const rec = await this.readRecord(id);
+      if (rec?.state.status !== 'running') return;
+      rec.state.manuallyStopped = true;
+      if (cancelsRestart) rec.state.stoppedByUser = true;
+      await this.writeRecord(rec);
+    } finally {
+      await held.release();
+    }
   }
 
   async pause(nameOrId: string): Promise<void> {
@@ -834,6 +899,22 @@ export class Containers {
     await rm(join(this.paths.locks, `ctr-${id}.lock`), { force: true });
   }
 
+  /** The session directories detached TTY execs of the container left (tty.ts). */
+  private async removeExecSessions(id: string): Promise<void> {
+    const names = await readdir(this.paths.conmon).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.startsWith('exec-')) continue;
+      const dir = join(this.paths.conmon, name);
+      const owner = await readFile(join(dir, 'container'), 'utf8').catch(() => '');
+      if (owner === id) await this.removeExecSession(name.slice('exec-'.length));
+    }
+  }
+
+  private async removeExecSession(execId: string): Promise<void> {
+    await rm(join(this.paths.conmon, `exec-${execId}`), { recursive: true, force: true });
+    await rm(join(this.paths.conmon, execId), { force: true });
+  }
+
   /** Everything of a container on the host, whatever state it is in. */
   private async removeLeftovers(id: string, rec?: ContainerRecord): Promise<void> {
     await this.runc.delete(id, { force: true });
@@ -843,7 +924,9 @@ export class Containers {
     await rm(this.recordPath(id), { force: true });
     await rm(dir, { recursive: true, force: true });
     await rm(this.exitFile(id), { force: true });
+    await rm(join(this.paths.exits, `.${id}.last`), { force: true });
     await rm(join(this.paths.conmon, id), { recursive: true, force: true });
+    await this.removeExecSessions(id);
     const parent = rec?.spec.cgroupParent ? cleanPath(rec.spec.cgroupParent) : '/berth';
     await removeCgroupDirs(`${parent}/${id}`);
   }
@@ -907,9 +990,95 @@ export class Containers {
     });
   }
 
+  // ---- attach / resize -----------------------------------------------------------------------------
+
+  /**
+   * Connects `spec`'s streams to the container's stdio through conmon's attach socket (attach.ts).
+   * A running container: connected now. One not running: the attachment is connected by this
+   * process's next `start` of it, after `runc create` and before `runc start`, so the verb can attach
+   * first and start next (`berth run`) without losing output; it resolves at once. stdin needs a
+   * container created with `stdinOpen`.
+   */
+  async attach(nameOrId: string, spec: AttachSpec): Promise<AttachHandle> {
+    const rec = await this.mustRecord(nameOrId);
+    const streams = { ...spec, stdin: rec.spec.stdinOpen ? spec.stdin : undefined };
+    const bundleDir = join(this.dir(rec.id), 'bundle');
+    const live = await this.observe(rec);
+    if (live.state === 'running' || live.state === 'paused') return connectAttach(bundleDir, streams);
+    let inner: AttachHandle | undefined;
+    let closed = false;
+    let finish!: () => void;
+    const done = new Promise<void>((r) => {
+      finish = r;
+    });
+    const set = this.pendingAttach.get(rec.id) ?? new Set();
+    const connect = async (dir: string): Promise<void> => {
+      set.delete(connect);
+      if (closed) return;
+      try {
+        inner = await connectAttach(dir, streams);
+        void inner.done.then(finish);
+      } catch {
+        finish();
+      }
+    };
+    set.add(connect);
+    this.pendingAttach.set(rec.id, set);
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      set.delete(connect);
+      spec.signal?.removeEventListener('abort', close);
+      inner?.close();
+      finish();
+    };
+    if (spec.signal?.aborted) close();
+    else spec.signal?.addEventListener('abort', close, { once: true });
+    return { done, close };
+  }
+
+  private async connectPending(id: string): Promise<void> {
+    const set = this.pendingAttach.get(id);
+    if (!set) return;
+    this.pendingAttach.delete(id);
+    await Promise.all([...set].map((connect) => connect(join(this.dir(id), 'bundle'))));
+  }
+
+  /**
+   * The TTY size of a running container (conmon's ctl fifo). Before its first start: kept for this
+   * process's `start`, which sets it before the process runs (docker's create-time ConsoleSize).
+   */
+  async resize(nameOrId: string, size: TtySize): Promise<void> {
+    const rec = await this.mustRecord(nameOrId);
+    if (!rec.process.tty) {
+      throw new RuntimeError('RUNTIME_CONFLICT', `resize ${rec.name}: the container has no TTY`);
+    }
+    const live = await this.observe(rec);
+    if (live.state === 'created') {
+      this.pendingSize.set(rec.id, size);
+      return;
+    }
+    if (live.state !== 'running' && live.state !== 'paused') throw notRunning(rec.id, `resize ${rec.name}`);
+    await writeResize(join(this.dir(rec.id), 'bundle'), size);
+  }
+
+  /** The TTY size of a running exec (the id `ExecSpec.onStart` received). */
+  async resizeExec(execId: string, size: TtySize): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(execId))
+      throw new RuntimeError('RUNTIME_NOT_FOUND', `No such exec instance: ${execId}`);
+    try {
+      await writeResize(join(this.paths.conmon, `exec-${execId}`), size);
+    } catch (err) {
+      if (err instanceof RuntimeError && err.code === 'RUNTIME_CONFLICT') {
+        throw new RuntimeError('RUNTIME_NOT_FOUND', `No such exec instance: ${execId}`);
+      }
+      throw err;
+    }
+  }
+
   // ---- exec / top -----------------------------------------------------------------------------------
 
-  /** Runs a process in a running container (runc exec). Non-TTY only for now. */
+  /** Runs a process in a running container: runc exec, or with a TTY a conmon exec session (tty.ts). */
   async exec(nameOrId: string, spec: ExecSpec): Promise<ExecResult> {
     const rec = await this.mustRecord(nameOrId);
     const live = await this.observe(rec);
@@ -920,11 +1089,6 @@ export class Containers {
       );
     }
     if (live.state !== 'running') throw notRunning(rec.id, `exec in ${rec.name}`);
-    if (spec.tty) {
-      throw new RuntimeError('UNSUPPORTED', 'exec with a TTY is not supported by the built-in engine yet', {
-        hint: 'run it without -t (or with -T)',
-      });
-    }
     const dir = this.dir(rec.id);
     const merged = join(dir, 'merged');
     const oci = JSON.parse(await readFile(join(dir, 'bundle', 'config.json'), 'utf8')) as OciSpec;
@@ -938,14 +1102,71 @@ export class Containers {
       passwd: await readRootfsFile(merged, 'etc/passwd'),
       group: await readRootfsFile(merged, 'etc/group'),
       groupAdd: rec.spec.groupAdd,
+      tty: spec.tty,
     });
     const execId = randomBytes(32).toString('hex');
+    if (spec.tty) return this.ttyExec(rec, execId, proc, spec);
     const processFile = join(this.paths.conmon, `exec-${execId}.json`);
     await writeFile(processFile, serializeSpec(proc), { mode: 0o600 });
     try {
       return await this.runExec(rec, execId, processFile, spec);
     } finally {
       await rm(processFile, { force: true });
+    }
+  }
+
+  private async ttyExec(
+    rec: ContainerRecord,
+    execId: string,
+    proc: OciSpec['process'],
+    spec: ExecSpec,
+  ): Promise<ExecResult> {
+    const dir = join(this.paths.conmon, `exec-${execId}`);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const withSize =
+      spec.ttySize && (spec.ttySize.rows > 0 || spec.ttySize.cols > 0)
+        ? { ...proc, consoleSize: { height: spec.ttySize.rows, width: spec.ttySize.cols } }
+        : proc;
+    await writeFile(join(dir, 'process.json'), serializeSpec(withSize), { mode: 0o600 });
+    await writeFile(join(dir, 'container'), rec.id, { mode: 0o600 });
+    const out: Buffer[] = [];
+    const collect = spec.stdout === undefined && spec.stderr === undefined;
+    const sink = collect
+      ? ({ write: (d: Buffer) => out.push(Buffer.from(d)) } as unknown as NodeJS.WritableStream)
+      : spec.stdout;
+    try {
+      const { exitCode, startError } = await runExecSession(
+        {
+          conmonBinary: this.conmonBinary,
+          runtime: this.runc.binary,
+          runtimeArgs: this.runc.globalArgs,
+          containerId: rec.id,
+          containerName: rec.name,
+          execId,
+          dir,
+          socketDir: this.paths.conmon,
+          stdin: spec.stdin !== undefined && !spec.detach,
+          detach: spec.detach,
+        },
+        {
+          stdin: spec.detach ? undefined : spec.stdin,
+          stdout: sink,
+          tty: true,
+          signal: spec.signal,
+          ttySize: spec.ttySize,
+          onStart: () => spec.onStart?.(execId),
+        },
+      );
+      if (startError !== undefined) {
+        if (spec.detach) throw new RuntimeError('RUNTIME_ERROR', `exec in ${rec.name}: ${startError}`);
+        if (!collect) spec.stderr?.write(`${startError}\n`);
+      } else if (spec.detach) return { exitCode: -1 };
+      const stderr = startError !== undefined ? `${startError}\n` : '';
+      return collect ? { exitCode, stdout: Buffer.concat(out).toString(), stderr } : { exitCode };
+    } finally {
+      // A detached session keeps its directory (its ctl fifo) until the container is removed.
+      // conmon's `<socket dir>/<exec id>` symlink too (conmon leaves it after a TTY exec).
+      if (!spec.detach) await this.removeExecSession(execId);
     }
   }
 

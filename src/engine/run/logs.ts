@@ -169,26 +169,117 @@ async function readFrom(path: string, offset: number): Promise<{ data: Buffer; s
   }
 }
 
+/** First chunk `tail` reads from the end of the file; each further one is twice as large. */
+export const TAIL_CHUNK = 64 * 1024;
+
+/**
+ * The last `n` joined lines, reading the file backwards in growing chunks rather than whole. The
+ * window starts after a newline; its first joined line of each stream may have lost its first partial
+ * records (they lie before the window), so it is dropped — and the last n lines must all come after
+ * it — until the window reaches the file's start.
+ * With `follow`, a trailing fragment is left for the follower (offset points at it) and partial lines
+ * stay pending in the returned joiner.
+ */
+export async function readTail(
+  path: string,
+  n: number,
+  options: { follow?: boolean; chunk?: number } = {},
+): Promise<{ lines: JoinedLine[]; joiner: LineJoiner; offset: number }> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { lines: [], joiner: new LineJoiner(), offset: 0 };
+    }
+    throw err;
+  }
+  try {
+    const { size } = await fh.stat();
+    let start = size;
+    let window = Buffer.alloc(0);
+    let chunk = options.chunk ?? TAIL_CHUNK;
+    for (;;) {
+      const from = Math.max(0, start - chunk);
+      const piece = Buffer.alloc(start - from);
+      let got = 0;
+      while (got < piece.length) {
+        const r = await fh.read(piece, got, piece.length - got, from + got);
+        if (r.bytesRead === 0) break;
+        got += r.bytesRead;
+      }
+      window = Buffer.concat([piece.subarray(0, got), window]);
+      start = from;
+      chunk *= 2;
+      let bodyStart = 0;
+      if (start > 0) {
+        const nl = window.indexOf(10);
+        if (nl < 0) continue;
+        bodyStart = nl + 1;
+      }
+      const bodyEnd = options.follow ? window.lastIndexOf(10) + 1 : window.length;
+      const joiner = new LineJoiner();
+      const lines: JoinedLine[] = [];
+      const seen = new Set<string>();
+      // Lines from here on follow the last dropped one: the last n must all lie after it.
+      let validFrom = 0;
+      const text = bodyEnd > bodyStart ? window.subarray(bodyStart, bodyEnd).toString('utf8') : '';
+      const keep = (j: JoinedLine): void => {
+        // Possibly cut at the window's start: only whole once the window is the file's start.
+        if (start > 0 && !seen.has(j.stream)) {
+          seen.add(j.stream);
+          validFrom = lines.length;
+          return;
+        }
+        lines.push(j);
+      };
+      for (const line of text.split('\n')) {
+        const rec = parseK8sLine(line);
+        if (!rec) continue;
+        const j = joiner.push(rec);
+        if (j) keep(j);
+      }
+      if (!options.follow) for (const j of joiner.flush()) keep(j);
+      if (lines.length - validFrom >= n || start === 0) {
+        const offset = start + Math.max(bodyEnd, bodyStart);
+        return { lines: n === 0 ? [] : lines.slice(-n), joiner, offset };
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** The log of one container as LogLines (see the file comment). */
 export async function* readLog(path: string, options: ReadLogOptions = {}): AsyncIterable<LogLine> {
   const timestamps = options.timestamps === true;
   const { signal } = options;
   if (signal?.aborted) return;
-  const first = await readFrom(path, 0);
-  // Only complete lines now; a trailing fragment is re-read when following.
-  const text = first.data.toString('utf8');
-  const complete = options.follow ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
-  let offset = options.follow ? Buffer.byteLength(complete) : first.size;
-  const joiner = new LineJoiner();
-  const initial: JoinedLine[] = [];
-  for (const line of complete.split('\n')) {
-    const rec = parseK8sLine(line);
-    if (!rec) continue;
-    const j = joiner.push(rec);
-    if (j) initial.push(j);
+  let offset: number;
+  let joiner: LineJoiner;
+  let initial: JoinedLine[];
+  if (options.tail !== undefined && options.tail >= 0) {
+    // The last lines only: read from the end, never the whole file.
+    const t = await readTail(path, options.tail, { follow: options.follow });
+    ({ offset, joiner } = t);
+    initial = t.lines;
+  } else {
+    const first = await readFrom(path, 0);
+    // Only complete lines now; a trailing fragment is re-read when following.
+    const text = first.data.toString('utf8');
+    const complete = options.follow ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+    offset = options.follow ? Buffer.byteLength(complete) : first.size;
+    joiner = new LineJoiner();
+    initial = [];
+    for (const line of complete.split('\n')) {
+      const rec = parseK8sLine(line);
+      if (!rec) continue;
+      const j = joiner.push(rec);
+      if (j) initial.push(j);
+    }
+    if (!options.follow) initial.push(...joiner.flush());
   }
-  if (!options.follow) initial.push(...joiner.flush());
-  const { lines, stop } = selectLines(initial, options);
+  const { lines, stop } = selectLines(initial, { since: options.since, until: options.until });
   for (const l of lines) yield toLogLine(l, timestamps);
   if (!options.follow || stop) return;
 

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { RuntimeError } from '../../api/errors.js';
+import { readRuncState, readRuncStates } from './runc-state.js';
 
 export type RuncStatus = 'created' | 'running' | 'paused' | 'stopped';
 
@@ -121,6 +122,8 @@ export class Runc {
 
   /** The container's runc state, or undefined when runc does not know it. */
   async state(id: string): Promise<RuncState | undefined> {
+    const read = await readRuncState(this.root, id);
+    if (read !== null) return read;
     try {
       const res = await this.call(['state', id], `state ${id}`);
       return JSON.parse(res.stdout) as RuncState;
@@ -131,6 +134,8 @@ export class Runc {
   }
 
   async list(): Promise<RuncState[]> {
+    const read = await readRuncStates(this.root);
+    if (read !== null) return read;
     const res = await this.call(['list', '--format', 'json'], 'list');
     const parsed = JSON.parse(res.stdout || 'null') as RuncState[] | null;
     return parsed ?? [];

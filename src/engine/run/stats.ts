@@ -6,7 +6,7 @@
  * pure and unit-tested; `readStats` only gathers files.
  */
 import { readFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerStats, CpuCounters } from '../../runtime/runtime.js';
 
@@ -127,8 +127,8 @@ export async function readStats(t: StatsTarget, cgroupRoot = '/sys/fs/cgroup'): 
       .split(/\s+/)
       .filter(Boolean);
     let limit = await num(v1('memory', 'memory.limit_in_bytes'));
-    // v1 reports "no limit" as a page-rounded 2^63-1.
-    if (limit !== undefined && limit >= 2 ** 62) limit = undefined;
+    // v1 reports "no limit" as a page-rounded 2^63-1; dockerd then reports the host's memory.
+    if (limit === undefined || limit >= 2 ** 62) limit = totalmem();
     return {
       read,
       cpu: { totalUsage: v1Usage, systemUsage, onlineCpus, perCpuCount: percpu.length || undefined },
@@ -148,7 +148,8 @@ export async function readStats(t: StatsTarget, cgroupRoot = '/sys/fs/cgroup'): 
     cpu: { totalUsage: (cpuStat.usage_usec ?? 0) * 1000, systemUsage, onlineCpus },
     memory: {
       usage: await num(v2('memory.current')),
-      limit: await num(v2('memory.max')),
+      // `max` (no limit): the host's memory, as dockerd reports it.
+      limit: (await num(v2('memory.max'))) ?? totalmem(),
       stats: parseKeyValues((await text(v2('memory.stat'))) ?? ''),
     },
     networks,

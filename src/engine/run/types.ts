@@ -59,8 +59,11 @@ export interface RecordState {
   exitCode?: number;
   restartCount: number;
   health?: 'healthy' | 'unhealthy' | 'starting';
-  /** Set by stop: a restart policy must not bring it back. */
+  /** Set by stop, and by kill with SIGKILL or the stop signal (Docker's ExitOnNext): a restart policy
+   * must not bring it back. */
   stoppedByUser?: boolean;
+  /** Set by any kill (Docker's HasBeenManuallyStopped): `unless-stopped` must not bring it back. */
+  manuallyStopped?: boolean;
   /** The last start failure, as runc/conmon said it. */
   error?: string;
 }

@@ -55,7 +55,10 @@ export async function createSupervisorHost(ctx: SupervisorHostContext): Promise<
           exitCode: c.state === 'exited' || c.state === 'dead' ? c.exitCode : undefined,
           restart: rec.spec.restart,
           healthcheck: rec.spec.healthcheck ?? image,
-          stoppedByUser: rec.state.stoppedByUser,
+          // Docker: any kill makes an unless-stopped container stay down (moby daemon/kill.go).
+          stoppedByUser:
+            rec.state.stoppedByUser ||
+            (rec.spec.restart?.name === 'unless-stopped' && rec.state.manuallyStopped === true),
           restartCount: rec.state.restartCount,
           health,
         });
