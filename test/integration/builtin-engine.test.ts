@@ -127,6 +127,35 @@ describe('built-in engine: supervisor, exit hook, volumes_from', () => {
     await rt.stopContainer(src, { timeoutSeconds: 1 });
   });
 
+  it("answers DNS at Docker's 127.0.0.11 on a user network, as aardvark-dns does", async () => {
+    const net = `${project}-dns`;
+    await rt.createNetwork({ name: net, labels });
+    const onNet = (name: string, command: string[]) =>
+      spec(name, {
+        command,
+        init: true,
+        networkMode: undefined,
+        networks: { [net]: { aliases: [`${name}-alias`] } },
+      });
+    const { id: web } = await rt.createContainer(onNet('web', ['sleep', '60']));
+    const { id: client } = await rt.createContainer(onNet('client', ['sleep', '60']));
+    await rt.startContainer(web);
+    await rt.startContainer(client);
+    const webIp = (await rt.inspectContainer(web))?.networks[net]?.ipAddress;
+    expect(webIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    let r: { exitCode: number; stdout?: string } = { exitCode: -1 };
+    // aardvark-dns learns a new name on SIGHUP, asynchronously: allow it a moment.
+    for (let i = 0; i < 30; i++) {
+      r = await rt.exec(client, { cmd: ['nslookup', 'web-alias', '127.0.0.11'] });
+      if (r.exitCode === 0 && r.stdout?.includes(webIp!)) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(webIp);
+    for (const id of [client, web]) await rt.removeContainer(id, { force: true });
+    await rt.removeNetwork(net);
+  });
+
   it('auto picks docker when a Docker engine answers or is named, builtin otherwise', async () => {
     expect((await chooseRuntime({ BERTH_RUNTIME: 'builtin' })).name).toBe('builtin');
     expect((await chooseRuntime({ DOCKER_HOST: 'unix:///nonexistent.sock' })).name).toBe('docker');

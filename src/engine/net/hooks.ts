@@ -9,7 +9,9 @@
  * endpoint, then the netns; idempotent, safe after a crash.
  */
 import type { ContainerSpec, PortBinding } from '../../runtime/runtime.js';
+import { installEmbeddedDns } from './embedded-dns.js';
 import { hostsFile, readHostResolvConf, resolvConf } from './etcfiles.js';
+import { netnsName } from './netns.js';
 import type { AttachedNetwork, Networks } from './networks.js';
 
 /** What the hooks need of a container record. */
@@ -119,6 +121,18 @@ export function networkHooks(nets: Networks, options: NetworkHooksOptions = {}) 
         ...(spec.dnsOpt?.length ? { dnsOpt: spec.dnsOpt } : {}),
         hostResolvConf: await readHost(),
       });
+      // Docker's 127.0.0.11 as well, for configs written against it (embedded-dns.ts).
+      const first = Object.values(attached.networks)[0];
+      const dnsServer = attached.dnsServers[0];
+      if (first?.ipAddress && dnsServer) {
+        try {
+          await installEmbeddedDns(netnsName(rec.id), dnsServer, first.ipAddress);
+        } catch (err) {
+          await nets.detach({ containerId: rec.id }).catch(() => undefined);
+          await nets.removeNetns(rec.id).catch(() => undefined);
+          throw err;
+        }
+      }
       return { netnsPath, hosts, resolvConf: resolv, networks: attached.networks, ports: attached.ports };
     },
 

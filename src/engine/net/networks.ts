@@ -387,6 +387,10 @@ export class Networks {
   /** Tears the container off the given networks (all of them when none are named); idempotent. */
   async detach(req: DetachRequest): Promise<void> {
     const wanted = Array.isArray(req.networks) ? req.networks : Object.keys(req.networks ?? {});
+    // Nothing to do (the common second call: stop settles a container, then remove tears it down
+    // again): records are renamed into place whole, so an unlocked read cannot miss an endpoint that
+    // exists, and this skips a flock spawn and a place in the queue behind other containers' netavark.
+    if (!(await this.records.all()).some((r) => r.endpoints[req.containerId])) return;
     await this.records.locked(async () => {
       const all = await this.records.all();
       const targets =

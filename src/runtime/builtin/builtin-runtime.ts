@@ -7,9 +7,10 @@
  * change in the event journal (engine/events.ts), which `events()` tails — there is no daemon to ask.
  *
  * Differences from the docker runtime are listed in DEVELOPERS.md ("built-in engine"); the ones that
- * throw here say so: no image builds yet, no attach to a container's stdio, no TTY exec.
+ * throw here say so: no image builds yet.
  */
 import { execFile } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { RuntimeError } from '../../api/errors.js';
 import { appendEvent, followEvents } from '../../engine/events.js';
@@ -20,6 +21,7 @@ import { Containers } from '../../engine/run/containers.js';
 import { containersInUse } from '../../engine/run/in-use.js';
 import type { ContainerHooks, ContainerRecord } from '../../engine/run/types.js';
 import { ImageStore } from '../../engine/store/image-store.js';
+import { newRestartTracker, shouldRestart } from '../../engine/supervisor/restart.js';
 import { Volumes } from '../../engine/volumes/volumes.js';
 import { berthVersion } from '../../verbs/version.js';
 import type {
@@ -52,7 +54,12 @@ import type {
 import { getArchiveFrom, putArchiveInto, statPathIn } from './archive.js';
 import { imageInfoOf, pullInto, pushFrom } from './images.js';
 import { assertBuiltinUsable } from './preflight.js';
-import { ensureProjectSupervisor, exitHookCommand, supervisedProject } from './supervision.js';
+import {
+  ensureProjectSupervisor,
+  exitHookCommand,
+  stoppingMarker,
+  supervisedProject,
+} from './supervision.js';
 
 export interface BuiltinRuntimeOptions {
   env?: NodeJS.ProcessEnv;
@@ -328,12 +335,35 @@ export class BuiltinRuntime implements Runtime {
     return r;
   }
 
-  listContainers(filter?: ListFilter & { all?: boolean }): Promise<ContainerInfo[]> {
-    return this.containers.list(filter);
+  async listContainers(filter?: ListFilter & { all?: boolean }): Promise<ContainerInfo[]> {
+    return Promise.all((await this.containers.list(filter)).map((c) => this.withRestarting(c)));
   }
 
-  inspectContainer(nameOrId: string): Promise<ContainerInfo | undefined> {
-    return this.containers.inspect(nameOrId);
+  async inspectContainer(nameOrId: string): Promise<ContainerInfo | undefined> {
+    const info = await this.containers.inspect(nameOrId);
+    return info && this.withRestarting(info);
+  }
+
+  /**
+   * An exited container its restart policy will bring back is `restarting`, as dockerd reports it
+   * between the exit and the restart (the supervisor decides with the same rule, moby's
+   * RestartManager): an attached `up` keeps following it, `ps` shows it.
+   */
+  private async withRestarting(info: ContainerInfo): Promise<ContainerInfo> {
+    if (info.state !== 'exited') return info;
+    const rec = await this.containers.record(info.id);
+    if (!rec || supervisedProject(rec) === undefined) return info;
+    const decision = shouldRestart(rec.spec.restart, newRestartTracker(rec.state.restartCount), {
+      exitCode: info.exitCode ?? 0,
+      stoppedByUser: rec.state.stoppedByUser === true,
+      ranForMs: 0,
+    });
+    if (!decision.restart) return info;
+    return {
+      ...info,
+      state: 'restarting',
+      status: `Restarting (${info.exitCode ?? 0}) Less than a second ago`,
+    };
   }
 
   async createContainer(spec: ContainerSpec, signal?: AbortSignal): Promise<{ id: string }> {
@@ -391,10 +421,29 @@ export class BuiltinRuntime implements Runtime {
     options: { timeoutSeconds?: number; signal?: AbortSignal } = {},
   ): Promise<void> {
     const before = await this.containers.inspect(id);
-    await this.containers.stop(id, options);
-    if (before && (before.state === 'running' || before.state === 'paused')) {
-      await this.containerEvent('stop', before.id);
+    const running = before !== undefined && (before.state === 'running' || before.state === 'paused');
+    if (!running) {
+      await this.containers.stop(id, options);
+      return;
     }
+    // dockerd's order: kill (the stop signal), die, stop. The `die` is journalled here, and the
+    // marker tells conmon's exit hook to leave it to us: a Node process per exit is what made a
+    // `down` of many containers slow (exitHookCommand in supervision.ts).
+    const rec = await this.containers.record(before.id);
+    const marker = stoppingMarker(this.paths, before.id);
+    await writeFile(marker, '');
+    try {
+      await this.containerEvent('kill', before.id, { signal: rec?.process.stopSignal ?? 'SIGTERM' });
+      await this.containers.stop(before.id, options);
+      const after = await this.containers.inspect(before.id);
+      await this.containerEvent('die', before.id, { exitCode: String(after?.exitCode ?? 0) });
+      await this.containerEvent('stop', before.id);
+    } finally {
+      await rm(marker, { force: true });
+    }
+    // As dockerd: a stopped `run --rm` container goes (its exit hook was told to stand aside).
+    if (rec?.spec.autoRemove)
+      await this.removeContainer(before.id, { force: true, volumes: true }).catch(() => {});
   }
 
   async killContainer(id: string, signal?: string): Promise<void> {
@@ -448,16 +497,18 @@ export class BuiltinRuntime implements Runtime {
     return this.containers.exec(id, spec);
   }
 
-  async resizeExec(_execId: string, _size: TtySize): Promise<void> {
-    throw unsupported('resize an exec TTY', 'run the command without a TTY (-T)');
+  resizeExec(execId: string, size: TtySize): Promise<void> {
+    return this.containers.resizeExec(execId, size);
   }
 
-  async attachContainer(_id: string, _spec: AttachSpec): Promise<AttachHandle> {
-    throw unsupported('attach to a container', 'run it detached (-d) and follow `berth logs -f`');
+  async attachContainer(id: string, spec: AttachSpec): Promise<AttachHandle> {
+    const handle = await this.containers.attach(id, spec);
+    await this.containerEvent('attach', id);
+    return handle;
   }
 
-  async resizeContainer(_id: string, _size: TtySize): Promise<void> {
-    throw unsupported('resize a container TTY', 'run it without a TTY');
+  resizeContainer(id: string, size: TtySize): Promise<void> {
+    return this.containers.resize(id, size);
   }
 
   statContainerPath(id: string, path: string): Promise<ContainerPathStat | undefined> {

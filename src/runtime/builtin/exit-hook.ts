@@ -30,7 +30,12 @@ export async function exitHook(argv: string[]): Promise<void> {
     attributes = { ...(rec.labels ?? {}), name: rec.name, image: rec.image };
     autoRemove = rec.spec?.autoRemove === true;
   } catch {}
-  const code = (await readFile(join(runRoot, 'exits', id), 'utf8').catch(() => '')).trim();
+  // A restart policy may have started the container again already, moving the file aside.
+  const code = (
+    await readFile(join(runRoot, 'exits', id), 'utf8').catch(() =>
+      readFile(join(runRoot, 'exits', `.${id}.last`), 'utf8').catch(() => ''),
+    )
+  ).trim();
   await appendEvent(runRoot, {
     type: 'container',
     action: 'die',

@@ -5,6 +5,7 @@
  * name no Compose project can have: they cannot contain dots). It exits
  * by itself once nothing is left to supervise, so nothing here stops it.
  */
+import { join } from 'node:path';
 import { PROJECT_LABEL } from '../../api/labels.js';
 import { nodeEntry } from '../../engine/entry.js';
 import type { EnginePaths } from '../../engine/paths.js';
@@ -42,8 +43,33 @@ export async function ensureProjectSupervisor(
   });
 }
 
-/** What conmon runs when a container exits (the id is appended). */
+/** While it exists, the container's exit is journalled by the berth process stopping it. */
+export function stoppingMarker(paths: EnginePaths, id: string): string {
+  return join(paths.exits, `.${id}.stopping`);
+}
+
+/** A shell word: single-quoted. */
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * What conmon runs when a container exits (it appends the id): a shell that starts the Node hook only
+ * when no berth process is stopping the container (stoppingMarker). Starting Node costs ~0.15 s of
+ * CPU, which a `down` of 50 containers paid 50 times over for events the stopper writes anyway.
+ */
 export function exitHookCommand(paths: EnginePaths): string[] {
   const e = nodeEntry('runtime/builtin/exit-hook');
-  return [e.execPath, ...e.execArgv, e.entry, '--root', paths.root, '--run-root', paths.runRoot];
+  const script = `for id; do :; done; [ -e ${quote(paths.exits)}/".$id.stopping" ] && exit 0; exec "$@"`;
+  return [
+    '/bin/sh',
+    '-c',
+    script,
+    'berth-exit-hook',
+    e.execPath,
+    ...e.execArgv,
+    e.entry,
+    '--root',
+    paths.root,
+    '--run-root',
+    paths.runRoot,
+  ];
 }
