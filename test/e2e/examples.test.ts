@@ -1,11 +1,15 @@
 /**
  * The runnable examples (examples/*), driven through the built CLI (`node bin/berth.js`, so `npm run
- * build` first) against the real dockerd, offline: the compose files are used untouched, with their
+ * build` first) against the engine under test (dockerd, or the built-in engine: test/support/runtime.ts),
+ * offline: the compose files are used untouched, with their
  * image variables pointing at the Debian-made stand-ins (test/support/images/catalog.ts; the first run
  * on a machine builds them, which takes minutes: `node scripts/test-images.mjs` does it ahead) and the
  * published port on a free 127.0.0.1 port. Each stack runs under a unique project name; afterAll
  * takes it down with berth, then removes anything left with its project label (and the images its
- * builds made) through the docker CLI, so a failing test leaks nothing.
+ * builds made) through the engine itself, so a failing test leaks nothing. The built-in engine cannot
+ * build (DIFFERENCES.build): there `up --build` is asserted to be refused, and the services' images are
+ * built by dockerd (`--runtime docker build`) and moved over with `docker save | image load`, as the
+ * refusal's hint says, before `up`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +36,7 @@ import {
   REDIS_IMAGE,
 } from '../support/images/catalog.js';
 import { freePort, httpGet } from '../support/net.js';
+import { difference, engineContainers, expectCliRefused, loadFromDocker } from '../support/runtime.js';
 
 const suffix = uniqueSuffix();
 const STEP_TIMEOUT = 300_000;
@@ -43,10 +48,32 @@ class Stack {
   port = 0;
   env: Record<string, string>;
 
-  constructor(example: string, env: Record<string, string>) {
+  constructor(
+    example: string,
+    env: Record<string, string>,
+    /** The services with a `build:` section (their images are `<project>-<service>`). */
+    readonly built: string[],
+  ) {
     this.project = `berth-test-${example}-${suffix}`;
     this.file = join(repo, 'examples', example, 'compose.yaml');
     this.env = env;
+  }
+
+  /**
+   * `up -d --wait --build`. On the built-in engine, which cannot build: that is refused, then the
+   * images are built by dockerd and loaded (with the service images the stack runs) before `up -d --wait`.
+   */
+  async upBuilt(runtimeImages: string[]): Promise<void> {
+    if (!difference('build')) {
+      this.ok(['up', '-d', '--wait', '--build']);
+      return;
+    }
+    // The images the stack pulls are there (no registry here), so only the build is refused.
+    await loadFromDocker(runtimeImages);
+    expectCliRefused(this.berth(['up', '-d', '--wait', '--build']), 'build');
+    this.ok(['build'], { BERTH_RUNTIME: 'docker' });
+    await loadFromDocker(this.built.map((service) => `${this.project}-${service}`));
+    this.ok(['up', '-d', '--wait']);
   }
 
   berth(args: string[], extraEnv: Record<string, string> = {}): Run {
@@ -88,7 +115,7 @@ class Stack {
     return labelledLeftovers(this.project);
   }
 
-  /** Best effort: berth down, then the docker CLI for whatever is left, and the built images. */
+  /** Best effort: berth down, then the engine for whatever is left, and the images dockerd built. */
   cleanup(): void {
     this.berth(['down', '-v', '-t', '0']);
     removeLeftovers(this.project);
@@ -131,13 +158,17 @@ function itLeavesNothingAfterDown(s: Stack): void {
   });
 }
 
-const springboot = new Stack('nginx-springboot', {
-  NGINX_IMAGE,
-  JDK_IMAGE,
-  JRE_IMAGE,
-});
-const webapp = new Stack('web-postgres-redis', { POSTGRES_IMAGE, REDIS_IMAGE, PYTHON_IMAGE });
-const migrations = new Stack('migrations-job', { POSTGRES_IMAGE, PYTHON_IMAGE });
+const springboot = new Stack(
+  'nginx-springboot',
+  {
+    NGINX_IMAGE,
+    JDK_IMAGE,
+    JRE_IMAGE,
+  },
+  ['app'],
+);
+const webapp = new Stack('web-postgres-redis', { POSTGRES_IMAGE, REDIS_IMAGE, PYTHON_IMAGE }, ['web']);
+const migrations = new Stack('migrations-job', { POSTGRES_IMAGE, PYTHON_IMAGE }, ['api']);
 const stacks = [springboot, webapp, migrations];
 
 beforeAll(async () => {
@@ -158,8 +189,8 @@ describe('examples/nginx-springboot: nginx in front of a Java app built in two s
 
   it(
     'up -d --wait --build builds the app (JDK stage → JRE stage) and brings both up healthy',
-    () => {
-      s.ok(['up', '-d', '--wait', '--build']);
+    async () => {
+      await s.upBuilt([NGINX_IMAGE]);
       const ps = s.ps();
       expect(Object.keys(ps).sort()).toEqual(['app', 'nginx']);
       expect(ps.app).toMatchObject({ State: 'running', Health: 'healthy' });
@@ -199,16 +230,11 @@ describe('examples/nginx-springboot: nginx in front of a Java app built in two s
     ]);
     expect(r.stdout).toMatch(/^HTTP\/1\.1 200/);
     expect(r.stdout).toContain('Hello from berth\n');
-    const oneOffs = docker([
-      'ps',
-      '-a',
-      '-q',
-      '--filter',
-      `label=${PROJECT_LABEL}=${s.project}`,
-      '--filter',
-      'label=com.docker.compose.oneoff=True',
-    ]);
-    expect(oneOffs).toBe('');
+    const oneOffs = engineContainers({
+      [PROJECT_LABEL]: s.project,
+      'com.docker.compose.oneoff': 'True',
+    });
+    expect(oneOffs).toEqual([]);
   });
 
   it(
@@ -234,8 +260,8 @@ describe('examples/web-postgres-redis: healthchecks, service_healthy, named volu
 
   it(
     'up -d --wait --build starts db and cache healthy, then the web app',
-    () => {
-      s.ok(['up', '-d', '--wait', '--build']);
+    async () => {
+      await s.upBuilt([POSTGRES_IMAGE, REDIS_IMAGE]);
       const ps = s.ps();
       expect(Object.keys(ps).sort()).toEqual(['cache', 'db', 'web']);
       for (const service of ['cache', 'db', 'web']) {
@@ -318,8 +344,8 @@ describe('examples/migrations-job: a one-shot job gated by service_completed_suc
 
   it(
     'up -d --wait --build runs the migrations, then starts the api',
-    () => {
-      s.ok(['up', '-d', '--wait', '--build']);
+    async () => {
+      await s.upBuilt([POSTGRES_IMAGE]);
       const ps = s.ps();
       expect(Object.keys(ps).sort()).toEqual(['api', 'db', 'migrate']);
       expect(ps.migrate).toMatchObject({ State: 'exited', ExitCode: 0 });

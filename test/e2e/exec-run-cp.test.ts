@@ -1,10 +1,11 @@
 /**
  * `berth exec`, `run` and `cp` as a user runs them: the built CLI (`node bin/berth.js`, so `npm run
- * build` first) against the real dockerd, with the offline busybox image. Exit codes pass through,
+ * build` first) against the engine under test (dockerd, or the built-in engine: test/support/runtime.ts),
+ * with the offline busybox image. Exit codes pass through,
  * stdin is piped with -T, a TTY session runs through a real pseudo-terminal (util-linux `script`),
  * one-offs are labelled and cleaned up, and cp copies both ways, `-` tar streams included. One project
  * per file run; afterAll takes it down with berth and then removes anything left with its label
- * through the docker CLI, so a failing test leaks nothing.
+ * through the engine itself, so a failing test leaks nothing.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,13 +17,13 @@ import {
   berthBytes,
   bin,
   cleanEnv,
-  docker,
   PROJECT_LABEL,
   prepareBusyboxTests,
   berth as run,
   startBerth,
   uniqueSuffix,
 } from '../support/cli.js';
+import { engineContainers, engineInspect } from '../support/runtime.js';
 
 const project = `berth-e2e-x-${uniqueSuffix()}`;
 
@@ -35,18 +36,14 @@ function berthRaw(args: string[]): Buffer {
   return berthBytes(['-p', project, ...args], { cwd: dir });
 }
 
-function names(filter: string[] = []): string[] {
-  const out = docker([
-    'ps',
-    '-a',
-    '--format',
-    '{{.Names}}',
-    '--filter',
-    `label=${PROJECT_LABEL}=${project}`,
-    ...filter,
-  ]);
-  return out === '' ? [] : out.split('\n').sort();
+/** Names of the project's containers (with the extra labels too), as the engine lists them. */
+function names(labels: Record<string, string> = {}): string[] {
+  return engineContainers({ [PROJECT_LABEL]: project, ...labels })
+    .map((c) => c.name)
+    .sort();
 }
+
+const ONEOFF = { 'com.docker.compose.oneoff': 'True' };
 
 /**
  * Runs `berth -p <project> <args>` inside a pseudo-terminal (`script -qfec … /dev/null`), writes
@@ -189,7 +186,7 @@ describe('berth run', () => {
     const r = berth(['run', '--rm', 'job', 'sh', '-c', 'echo "$GREETING one-off"; exit 7']);
     expect(r.status).toBe(7);
     expect(r.stdout).toBe(' one-off\n');
-    expect(names(['--filter', 'label=com.docker.compose.oneoff=True'])).toEqual([]);
+    expect(names(ONEOFF)).toEqual([]);
   });
 
   it('uses the service command by default and pipes stdin with -T', () => {
@@ -206,22 +203,20 @@ describe('berth run', () => {
     expect(r.status).toBe(0);
     const id = r.stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
-    const labels = JSON.parse(docker(['inspect', '-f', '{{json .Config.Labels}}', id])) as Record<
-      string,
-      string
-    >;
+    const info = engineInspect(id);
+    const labels = info.Config.Labels;
     expect(labels['com.docker.compose.oneoff']).toBe('True');
     expect(labels['com.docker.compose.service']).toBe('job');
     expect(labels.purpose).toBe('e2e');
-    expect(docker(['inspect', '-f', '{{.Name}} {{.State.Status}}', id])).toBe(`/${project}-custom running`);
+    expect(`${info.Name} ${info.State.Status}`).toBe(`/${project}-custom running`);
 
     const auto = berth(['run', '-d', 'job', 'sleep', '300']);
-    const autoName = docker(['inspect', '-f', '{{.Name}}', auto.stdout.trim()]);
+    const autoName = engineInspect(auto.stdout.trim()).Name;
     expect(autoName).toMatch(new RegExp(`^/${project}-job-run-[0-9a-f]{12}$`));
 
     // `ps -a` lists them; down without --remove-orphans keeps them, with it they go.
     expect(berth(['down', '-t', '0']).status).toBe(0);
-    expect(names(['--filter', 'label=com.docker.compose.oneoff=True'])).toHaveLength(2);
+    expect(names(ONEOFF)).toHaveLength(2);
     expect(berth(['down', '-t', '0', '--remove-orphans']).status).toBe(0);
     expect(names()).toEqual([]);
     expect(berth(['up', '-d', 'web']).status).toBe(0);

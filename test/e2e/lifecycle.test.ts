@@ -1,16 +1,27 @@
 /**
  * The lifecycle commands as a user runs them: the built CLI (`node bin/berth.js`, so `npm run build`
- * first) against the real dockerd with the offline busybox image — stop/start/restart/kill/pause/
- * unpause/rm/create/scale/wait/logs, their progress lines, outputs and exit statuses. Unique project
- * names in a temp dir; afterAll takes everything with the project labels away through the docker CLI,
- * so a failing test leaks nothing.
+ * first) against the engine under test (dockerd, or the built-in engine: test/support/runtime.ts) with
+ * the offline busybox image — stop/start/restart/kill/pause/unpause/rm/create/scale/wait/logs, their
+ * progress lines, outputs and exit statuses. Unique project names in a temp dir; afterAll takes
+ * everything with the project labels away through the engine itself, so a failing test leaks nothing.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { removeLeftovers } from '../support/cleanup.js';
-import { docker, prepareBusyboxTests, berth as run, startBerth, uniqueSuffix } from '../support/cli.js';
+import { prepareBusyboxTests, berth as run, startBerth, uniqueSuffix } from '../support/cli.js';
+import {
+  engineExec,
+  engineInspect,
+  engineRemoveVolume,
+  engineVolumes,
+  engineWait,
+} from '../support/runtime.js';
+
+/** The name of the volume mounted at `destination` in the container ('' for none), from the engine. */
+const volumeAt = (container: string, destination: string) =>
+  engineInspect(container).Mounts.find((m) => m.Destination === destination)?.Name ?? '';
 
 const suffix = uniqueSuffix();
 const project = `berth-e2e-lc-${suffix}`;
@@ -138,17 +149,12 @@ describe('berth lifecycle commands', () => {
     expect(k.status).toBe(0);
     expect(k.stderr).toContain(` Container ${project}-web-1  Killed\n`);
     // The signal is sent; the container's exit follows a moment later.
-    docker(['wait', `${project}-web-1`]);
+    engineWait(`${project}-web-1`);
     expect(berth(['kill', 'web']).stderr).toBe('no container to kill\n');
   });
 
   it('rm asks, and -f -s -v removes containers and anonymous volumes', () => {
-    const volume = docker([
-      'inspect',
-      '--format',
-      '{{range .Mounts}}{{if eq .Destination "/scratch"}}{{.Name}}{{end}}{{end}}',
-      `${project}-web-1`,
-    ]);
+    const volume = volumeAt(`${project}-web-1`, '/scratch');
     expect(volume).not.toBe('');
     const declined = berth(['rm', 'web'], 'n\n');
     expect(declined.status).toBe(0);
@@ -161,25 +167,18 @@ describe('berth lifecycle commands', () => {
     expect(forced.stderr).toContain(` Container ${project}-db-1  Stopped\n`);
     expect(forced.stderr).toContain(` Container ${project}-web-1  Removed\n`);
     expect(states()).toEqual({});
-    expect(docker(['volume', 'ls', '-q', '--filter', `name=${volume}`])).toBe('');
+    expect(engineVolumes({ name: volume })).toEqual([]);
     expect(berth(['rm', '-f']).stderr).toBe('No stopped containers\n');
   });
 
   it('scale up and down keeps the lowest numbers', () => {
     expect(berth(['scale', 'web=3']).status).toBe(0);
     // Like compose, scaling down keeps the removed replicas' anonymous volumes: remove them here.
-    const anonymous = [2, 3].map((n) =>
-      docker([
-        'inspect',
-        '--format',
-        '{{range .Mounts}}{{if eq .Destination "/scratch"}}{{.Name}}{{end}}{{end}}',
-        `${project}-web-${n}`,
-      ]),
-    );
+    const anonymous = [2, 3].map((n) => volumeAt(`${project}-web-${n}`, '/scratch'));
     onTestFinished(() => {
       for (const v of anonymous.filter((name) => name !== '')) {
         try {
-          docker(['volume', 'rm', '-f', v]);
+          engineRemoveVolume(v);
         } catch {
           // still in use when the test failed before scaling down: the afterAll backstop reports it
         }
@@ -208,13 +207,13 @@ describe('berth lifecycle commands', () => {
     await follow.printed('working');
     // Slack for `wait` to have listed the running job too (it started with the follow).
     await new Promise((r) => setTimeout(r, 1000));
-    docker(['exec', `${jobProject}-job-1`, 'touch', '/tmp/go']);
+    engineExec(`${jobProject}-job-1`, ['touch', '/tmp/go']);
     const f = await followed;
     expect(f.status).toBe(0);
     expect(f.stdout).toBe('job-1  | working\njob-1  | finished\njob-1 exited with code 3\n');
     const w = await waited;
     expect(w.status).toBe(3);
-    const id = docker(['inspect', '--format', '{{.Id}}', `${jobProject}-job-1`]);
+    const id = engineInspect(`${jobProject}-job-1`).Id;
     expect(w.stdout).toBe(`container "${id}" exited with status code 3\n`);
   });
 

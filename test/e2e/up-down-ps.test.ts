@@ -1,8 +1,9 @@
 /**
  * `berth up`, `ps` and `down` as a user runs them: the built CLI (`node bin/berth.js`, so `npm run build`
- * first) against the real dockerd, with the offline busybox image. Each run uses unique project names
- * in a temp dir; afterAll takes the stacks down with berth and then removes anything left with the
- * project label through the docker CLI, so a failing test leaks nothing. Traffic goes to 127.0.0.1 only.
+ * first) against the engine under test (dockerd, or the built-in engine in the `builtin` project: see
+ * test/support/runtime.ts), with the offline busybox image. Each run uses unique project names in a
+ * temp dir; afterAll takes the stacks down with berth and then removes anything left with the project
+ * label through the engine itself, so a failing test leaks nothing. Traffic goes to 127.0.0.1 only.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeLeftovers } from '../support/cleanup.js';
 import {
-  docker,
   PROJECT_LABEL,
   prepareBusyboxTests,
   berth as run,
@@ -18,6 +18,7 @@ import {
   uniqueSuffix,
 } from '../support/cli.js';
 import { freePort, httpBody } from '../support/net.js';
+import { engineContainers, engineInspect, engineNetworks, engineVolumes } from '../support/runtime.js';
 
 const suffix = uniqueSuffix();
 const project = `berth-e2e-${suffix}`;
@@ -30,10 +31,11 @@ function berth(args: string[], opts: { cwd?: string; env?: Record<string, string
   return run(args, { ...opts, cwd: opts.cwd ?? dir });
 }
 
-/** Ids of the containers with the project label, as docker itself lists them. */
+/** Ids of the containers with the project label, as the engine itself lists them. */
 function dockerIds(name: string): string[] {
-  const out = docker(['ps', '-a', '-q', '--no-trunc', '--filter', `label=${PROJECT_LABEL}=${name}`]);
-  return out === '' ? [] : out.split('\n').sort();
+  return engineContainers({ [PROJECT_LABEL]: name })
+    .map((c) => c.id)
+    .sort();
 }
 
 function idsByService(name: string): Record<string, string> {
@@ -125,7 +127,7 @@ beforeAll(async () => {
 afterAll(() => {
   for (const name of [project, jobProject, waitProject, flakyProject]) {
     berth(['-p', name, 'down', '-v', '-t', '0'], { cwd: elsewhere ?? tmpdir() });
-    // Backstop: whatever berth left, by label, through the docker CLI.
+    // Backstop: whatever berth left, by label, through the engine itself.
     removeLeftovers(name);
   }
   for (const d of [dir, jobDir, elsewhere]) if (d) rmSync(d, { recursive: true, force: true });
@@ -221,7 +223,7 @@ describe('berth up / ps / down on the real engine', () => {
     const after = idsByService(project);
     expect(after.web).toBe(before.web);
     expect(after.worker).not.toBe(before.worker);
-    const env = docker(['inspect', '-f', '{{json .Config.Env}}', after.worker!]);
+    const env = engineInspect(after.worker!).Config.Env;
     expect(env).toContain('MODE=two');
   });
 
@@ -236,7 +238,8 @@ describe('berth up / ps / down on the real engine', () => {
   });
 
   it('an unreachable engine is exit 1 with `no Docker engine at …`, no stack trace', () => {
-    const env = { DOCKER_HOST: 'unix:///nonexistent.sock' };
+    // Runtime selection (auto → DOCKER_HOST) is the same whichever engine the suite runs on.
+    const env = { DOCKER_HOST: 'unix:///nonexistent.sock', BERTH_RUNTIME: 'auto' };
     for (const args of [['up', '-d'], ['ps'], ['down']]) {
       const r = berth(args, { env });
       expect(r.status).toBe(1);
@@ -264,15 +267,8 @@ describe('berth up / ps / down on the real engine', () => {
     expect(r.stdout).toContain('job-1 exited with code 3\n');
     expect(r.stdout).toContain('Aborting on container exit...\n');
     // The rest of the project was stopped, not removed.
-    const states = docker([
-      'ps',
-      '-a',
-      '--filter',
-      `label=${PROJECT_LABEL}=${jobProject}`,
-      '--format',
-      '{{.Names}} {{.State}}',
-    ]);
-    expect(states.split('\n').sort()).toEqual([`${jobProject}-job-1 exited`, `${jobProject}-side-1 exited`]);
+    const states = engineContainers({ [PROJECT_LABEL]: jobProject }).map((c) => `${c.name} ${c.state}`);
+    expect(states.sort()).toEqual([`${jobProject}-job-1 exited`, `${jobProject}-side-1 exited`]);
   });
 
   it('in the foreground, a container its restart policy brings back stays attached', () => {
@@ -298,7 +294,7 @@ describe('berth up / ps / down on the real engine', () => {
     expect(await child.exited).toBe(130);
     expect(child.stderr).toContain('Gracefully stopping... (press Ctrl+C again to force)');
     expect(child.stdout).toContain('side-1 exited with code 0\n');
-    const side = docker(['inspect', '-f', '{{.State.Status}}', `${jobProject}-side-1`]);
+    const side = engineInspect(`${jobProject}-side-1`).State.Status;
     expect(side).toBe('exited');
   });
 
@@ -306,14 +302,14 @@ describe('berth up / ps / down on the real engine', () => {
     const r = berth(['down', '-v']);
     expect(r.stderr).not.toMatch(/^error:/m);
     expect(r.status).toBe(0);
-    const filter = `label=${PROJECT_LABEL}=${project}`;
-    expect(docker(['ps', '-a', '-q', '--filter', filter])).toBe('');
-    expect(docker(['network', 'ls', '-q', '--filter', filter])).toBe('');
-    expect(docker(['volume', 'ls', '-q', '--filter', filter])).toBe('');
+    const labels = { [PROJECT_LABEL]: project };
+    expect(engineContainers(labels)).toEqual([]);
+    expect(engineNetworks(labels)).toEqual([]);
+    expect(engineVolumes({ labels })).toEqual([]);
     // And from the project name alone, without a compose file.
     const job = berth(['-p', jobProject, 'down', '-v'], { cwd: elsewhere });
     expect(job.status).toBe(0);
-    expect(docker(['ps', '-a', '-q', '--filter', `label=${PROJECT_LABEL}=${jobProject}`])).toBe('');
-    expect(docker(['network', 'ls', '-q', '--filter', `label=${PROJECT_LABEL}=${jobProject}`])).toBe('');
+    expect(engineContainers({ [PROJECT_LABEL]: jobProject })).toEqual([]);
+    expect(engineNetworks({ [PROJECT_LABEL]: jobProject })).toEqual([]);
   });
 });

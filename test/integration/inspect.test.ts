@@ -1,6 +1,6 @@
 /**
- * The inspection verbs (`port`, `top`, `events`, `ls`, `stats`) through the library API on the REAL
- * dockerd, with the offline image `berth-test/busybox:1`. One stack (web publishing on 127.0.0.1,
+ * The inspection verbs (`port`, `top`, `events`, `ls`, `stats`) through the library API on the engine
+ * under test (dockerd, or the built-in engine: test/support/runtime.ts), with the offline image `berth-test/busybox:1`. One stack (web publishing on 127.0.0.1,
  * worker with two replicas) is brought up once for the file under its own project `berth-it-<random>`;
  * everything with its project label is removed afterwards, however the tests end.
  */
@@ -19,7 +19,8 @@ import {
 } from '../../src/index.js';
 import { composeJson, SLEEPER } from '../support/fixture.js';
 import { httpBody } from '../support/net.js';
-import { docker, StackFixture, type TempProject } from '../support/stack.js';
+import { enginePort } from '../support/runtime.js';
+import { StackFixture, type TempProject } from '../support/stack.js';
 
 const fx = new StackFixture();
 let p: TempProject;
@@ -52,9 +53,7 @@ describe('port', () => {
     expect(binding.ip).toBe('127.0.0.1');
     expect(binding.port).toBeGreaterThan(0);
     const web = list.find((c) => c.Service === 'web')!;
-    expect((await docker('port', web.ID, '80/tcp')).trim().split('\n')).toContain(
-      `127.0.0.1:${binding.port}`,
-    );
+    expect(enginePort(web.ID, '80/tcp')).toContain(`127.0.0.1:${binding.port}`);
     expect(await httpBody(`127.0.0.1:${binding.port}`)).toBe('inspected\n');
   });
 

@@ -1,6 +1,8 @@
 /**
- * `exec`, `run` and `cp` on the REAL dockerd, through the library API, with the offline image
- * `berth-test/busybox:1`. Each test has its own project `berth-it-<random>` in a temp directory;
+ * `exec`, `run` and `cp` on the engine under test (dockerd, or the built-in engine: see
+ * test/support/runtime.ts), through the library API, with the offline image `berth-test/busybox:1`.
+ * What the built-in engine refuses (builds: DIFFERENCES there) is asserted as its
+ * refusal on that engine. Each test has its own project `berth-it-<random>` in a temp directory;
  * everything with its project label is removed after each test, however it ends.
  */
 import { execFileSync } from 'node:child_process';
@@ -21,6 +23,7 @@ import {
   up,
 } from '../../src/index.js';
 import { composeJson as compose, SLEEPER as sleeper, useStackFixture } from '../support/fixture.js';
+import { difference, expectRefused } from '../support/runtime.js';
 import { dockerInspect, leftovers, type TempProject } from '../support/stack.js';
 
 const fx = useStackFixture();
@@ -262,6 +265,10 @@ describe('run --build', () => {
     writeFileSync(join(tp.dir, 'stamp'), 'one\n');
     writeFileSync(join(tp.dir, 'Dockerfile'), `FROM ${fx.image}\nCOPY stamp /stamp\n`);
     const project = await tp.load();
+    if (difference('build')) {
+      await expectRefused(run(project, 'app', { ...engine(), rm: true }), 'build');
+      return;
+    }
     const built: string[] = [];
     const remember = async () => {
       const info = await fx.runtime.inspectImage(`${project.name}-app`);

@@ -1,6 +1,6 @@
 /**
  * The lifecycle verbs (stop, start, restart, kill, pause, unpause, rm, create, scale, wait, logs) on
- * the REAL dockerd through the library API, with the offline image `berth-test/busybox:1`. Every test
+ * the engine under test (dockerd, or the built-in engine: test/support/runtime.ts) through the library API, with the offline image `berth-test/busybox:1`. Every test
  * uses its own project `berth-it-<random>` in a temp directory; everything with its project label is
  * removed after each test, however it ends.
  */

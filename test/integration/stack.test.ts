@@ -1,5 +1,6 @@
 /**
- * The stack verbs (`up`, `down`, `ps`, the Stack handle, events) on the REAL dockerd, through the
+ * The stack verbs (`up`, `down`, `ps`, the Stack handle, events) on the engine under test (dockerd, or
+ * the built-in engine: test/support/runtime.ts), through the
  * library API only, with the offline image `berth-test/busybox:1` (issue 3, item 8). Every test uses
  * its own project `berth-it-<random>` in a temp directory; everything with its project label is removed
  * after each test, however it ends. Compose files are written as JSON (valid YAML) so commands need no
@@ -392,8 +393,8 @@ describe('up: kill -9 in the middle', { timeout: 120_000 }, () => {
     const pid = Number(JSON.parse(run.output().stdout.split('\n')[0]!).pid);
 
     // The killed process's lock is still there, owned by a dead pid.
-    const info = await fx.runtime.info();
-    const lock = lockPath(info.endpoint, p.name);
+    // The lock is scoped by the runtime's address (src/verbs/engine.ts).
+    const lock = lockPath(fx.runtime.address, p.name);
     expect(existsSync(lock)).toBe(true);
     expect(readFileSync(lock, 'utf8')).toBe(String(pid));
     const before = await containers(p.name);

@@ -1,9 +1,11 @@
 /**
  * The backstop of the end-to-end tests: what the engine still holds with a project's label, read and
- * removed through the docker CLI rather than berth (the CLI under test must not be trusted to clean up
- * after itself), so a failing test leaks nothing.
+ * removed through the engine itself rather than berth's CLI (the CLI under test must not be trusted to
+ * clean up after itself): the docker CLI, or the built-in engine's library objects (./runtime.ts), so a
+ * failing test leaks nothing.
  */
-import { docker, lines, PROJECT_LABEL } from './cli.js';
+import { PROJECT_LABEL } from './cli.js';
+import { engineContainers, engineNetworks, engineRemoveProject, engineVolumes } from './runtime.js';
 
 /** Ids of the containers, networks and volumes labelled with `project`. */
 export interface Leftovers {
@@ -13,11 +15,11 @@ export interface Leftovers {
 }
 
 export function labelledLeftovers(project: string): Leftovers {
-  const filter = `label=${PROJECT_LABEL}=${project}`;
+  const labels = { [PROJECT_LABEL]: project };
   return {
-    containers: lines(docker(['ps', '-a', '-q', '--filter', filter])),
-    networks: lines(docker(['network', 'ls', '-q', '--filter', filter])),
-    volumes: lines(docker(['volume', 'ls', '-q', '--filter', filter])),
+    containers: engineContainers(labels).map((c) => c.id.slice(0, 12)),
+    networks: engineNetworks(labels),
+    volumes: engineVolumes({ labels }),
   };
 }
 
@@ -28,10 +30,7 @@ export function labelledLeftovers(project: string): Leftovers {
 export function removeLeftovers(...projects: string[]): void {
   for (const project of projects) {
     try {
-      const left = labelledLeftovers(project);
-      if (left.containers.length > 0) docker(['rm', '-f', '-v', ...left.containers]);
-      if (left.networks.length > 0) docker(['network', 'rm', ...left.networks]);
-      if (left.volumes.length > 0) docker(['volume', 'rm', '-f', ...left.volumes]);
+      engineRemoveProject({ [PROJECT_LABEL]: project });
     } catch {
       // best effort, as above
     }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDockerRuntime, type DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { ensureBusyboxImage } from './images/busybox.js';
+import { cliEnv, ensureImage, openTestRuntime } from './runtime.js';
 
 export { PROJECT_LABEL } from '../../src/api/labels.js';
 
@@ -28,12 +28,16 @@ export interface Run {
   stderr: string;
 }
 
-/** A clean environment: PATH, HOME and DOCKER_HOST (when set) from ours, then `extra`. */
+/**
+ * A clean environment: PATH, HOME and DOCKER_HOST (when set) from ours, the engine under test's
+ * (./runtime.ts `cliEnv`: BERTH_RUNTIME, BERTH_ROOT, BERTH_RUNROOT on the built-in engine), then `extra`.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+    ...cliEnv(),
     ...extra,
   };
 }
@@ -154,10 +158,16 @@ export function assertCliBuilt(): void {
   }
 }
 
-/** The usual beforeAll of a file that runs stacks of the busybox image: the CLI built, the image there. */
+/** The usual beforeAll of a file that runs stacks of the busybox image: the CLI built, the image there
+ * (in the engine under test). */
 export async function prepareBusyboxTests(): Promise<void> {
   assertCliBuilt();
-  await withDockerRuntime(ensureBusyboxImage);
+  const runtime = await openTestRuntime();
+  try {
+    await ensureImage(runtime);
+  } finally {
+    await runtime.close();
+  }
 }
 
 /** Runs `work` with a docker runtime of its own (to build the offline test images), closed after. */

@@ -1,6 +1,7 @@
 /**
  * Helpers for the stack integration tests (test/integration/stack.test.ts, interop.test.ts): temporary
- * project directories with a compose.yaml, unique project names, engine facts read with the docker CLI,
+ * project directories with a compose.yaml, unique project names, engine facts read from the engine under
+ * test (./runtime.ts: the docker CLI, or the built-in engine's records),
  * and a cleanup by project label (containers, networks, volumes) that runs however a test ends.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -11,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PROJECT_LABEL } from '../../src/api/labels.js';
 import { loadProject, type Project } from '../../src/index.js';
-import { createDockerRuntime, type DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
-import { ensureBusyboxImage } from './images/busybox.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { cliEnv, type EngineInspect, ensureImage, inspectContainers, openTestRuntime } from './runtime.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,7 +55,7 @@ export function tempProject(yaml: string, name = uniqueProjectName()): TempProje
  * networks and volumes. Errors are collected, not thrown, until the end: a cleanup should clean as
  * much as it can.
  */
-export async function cleanupProject(runtime: DockerRuntime, project: string): Promise<void> {
+export async function cleanupProject(runtime: Runtime, project: string): Promise<void> {
   const labels = { [PROJECT_LABEL]: project };
   const errors: unknown[] = [];
   const containers = await runtime.listContainers({ labels, all: true });
@@ -77,7 +78,7 @@ export async function cleanupProject(runtime: DockerRuntime, project: string): P
 }
 
 /** What is left with the project label: names of containers, networks, volumes. */
-export async function leftovers(runtime: DockerRuntime, project: string) {
+export async function leftovers(runtime: Runtime, project: string) {
   const labels = { [PROJECT_LABEL]: project };
   const [containers, networks, volumes] = await Promise.all([
     runtime.listContainers({ labels, all: true }),
@@ -92,18 +93,18 @@ export async function leftovers(runtime: DockerRuntime, project: string) {
 }
 
 /**
- * The shared fixture of a test file: one runtime, the busybox image, and a registry of projects and
+ * The shared fixture of a test file: one runtime (the engine under test, ./runtime.ts), the busybox image, and a registry of projects and
  * directories that `cleanup()` removes (call it from afterEach/afterAll).
  */
 export class StackFixture {
-  runtime!: DockerRuntime;
+  runtime!: Runtime;
   image = '';
   private readonly projects = new Set<string>();
   private readonly dirs: TempProject[] = [];
 
   async setup(): Promise<void> {
-    this.runtime = await createDockerRuntime();
-    this.image = await ensureBusyboxImage(this.runtime);
+    this.runtime = await openTestRuntime();
+    this.image = await ensureImage(this.runtime);
   }
 
   /** A temp project whose engine objects are removed by `cleanup()`. */
@@ -138,16 +139,19 @@ export class StackFixture {
 }
 
 /** `docker inspect` of containers (the fields the runtime does not expose: StartedAt, FinishedAt…). */
-export interface DockerInspect {
-  Id: string;
-  Name: string;
-  State: { Status: string; ExitCode: number; StartedAt: string; FinishedAt: string };
-  Config: { Labels: Record<string, string>; Env: string[] };
-}
+export type DockerInspect = EngineInspect;
 
+/**
+ * `docker inspect` of containers on dockerd; on the built-in engine the same fields from its container
+ * records and live state (./runtime.ts `inspectContainers`).
+ */
 export async function dockerInspect(...ids: string[]): Promise<DockerInspect[]> {
-  const { stdout } = await run('docker', ['inspect', ...ids], { maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout) as DockerInspect[];
+  const runtime = await openTestRuntime();
+  try {
+    return await inspectContainers(runtime, ...ids);
+  } finally {
+    await runtime.close();
+  }
 }
 
 /** Runs `docker …` and returns stdout (throws with stderr on a non-zero exit). */
@@ -196,6 +200,7 @@ export function spawnBerthUp(file: string, project: string, options: object = {}
     {
       cwd: resolve(here, '../..'),
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...cliEnv() },
     },
   );
   let stdout = '';
