@@ -43,6 +43,7 @@ export type {
   ContainerProcesses,
   ContainerStatsEntry,
   EventsOptions,
+  InfoResult,
   LsOptions,
   PortBindingResult,
   PortOptions,
@@ -50,7 +51,6 @@ export type {
   ProjectListing,
   StatsOptions,
   TopOptions,
-  InfoResult,
   VersionInfo,
 } from './api/inspect.js';
 export type {
@@ -157,6 +157,8 @@ export { events } from './verbs/events.js';
 export { exec } from './verbs/exec.js';
 /** `images(project | name)`: the images the project's containers use. */
 export { images } from './verbs/image-list.js';
+/** Which engine berth uses (docker or builtin), why, and its version (`berth info`). */
+export { info } from './verbs/info.js';
 /** Lifecycle verbs on existing containers, in dependency order: `stop(project | name, { services })`… */
 export {
   kill,
@@ -185,7 +187,5 @@ export { ps, type Stack, type StackUpOptions, up } from './verbs/stack.js';
 export { stats, type WatchStatsOptions, watchStats } from './verbs/stats.js';
 /** The processes of the project's running containers (`docker compose top`). */
 export { top } from './verbs/top.js';
-/** Which engine berth uses (docker or builtin), why, and its version (`berth info`). */
-export { info } from './verbs/info.js';
 /** berth's own version (`berth version`). */
 export { berthVersion, version } from './verbs/version.js';

@@ -21,5 +21,7 @@ afterAll(() => {
 
 runtimeContract('builtin', () => createBuiltinRuntime({ root, runRoot }), {
   image: (rt) => ensureBusyboxInStore((rt as BuiltinRuntime).store),
-  differences: { build: 'the built-in engine has no image builder yet: build with docker, then `berth image load`' },
+  differences: {
+    build: 'the built-in engine has no image builder yet: build with docker, then `berth image load`',
+  },
 });
