@@ -10,6 +10,7 @@
  * throw here say so: no image builds yet.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { RuntimeError } from '../../api/errors.js';
@@ -21,6 +22,7 @@ import { Containers } from '../../engine/run/containers.js';
 import { containersInUse } from '../../engine/run/in-use.js';
 import type { ContainerHooks, ContainerRecord } from '../../engine/run/types.js';
 import { ImageStore } from '../../engine/store/image-store.js';
+import { supervisorPid } from '../../engine/supervisor/client.js';
 import { newRestartTracker, shouldRestart } from '../../engine/supervisor/restart.js';
 import { Volumes } from '../../engine/volumes/volumes.js';
 import { berthVersion } from '../../verbs/version.js';
@@ -57,6 +59,7 @@ import { assertBuiltinUsable } from './preflight.js';
 import {
   ensureProjectSupervisor,
   exitHookCommand,
+  restartPendingFile,
   stoppingMarker,
   supervisedProject,
 } from './supervision.js';
@@ -352,12 +355,18 @@ export class BuiltinRuntime implements Runtime {
   private async withRestarting(info: ContainerInfo): Promise<ContainerInfo> {
     if (info.state !== 'exited') return info;
     const rec = await this.containers.record(info.id);
-    if (!rec || supervisedProject(rec) === undefined) return info;
-    const decision = shouldRestart(rec.spec.restart, newRestartTracker(rec.state.restartCount), {
-      exitCode: info.exitCode ?? 0,
-      stoppedByUser: rec.state.stoppedByUser === true,
-      ranForMs: 0,
-    });
+    const project = rec ? supervisedProject(rec) : undefined;
+    if (!rec || project === undefined) return info;
+    // Only a running supervisor brings it back (after a reboot none runs until the next berth command).
+    if ((await supervisorPid({ paths: this.paths, project })) === undefined) return info;
+    const pending = existsSync(restartPendingFile(this.containers.dir(info.id)));
+    const decision = pending
+      ? { restart: true }
+      : shouldRestart(rec.spec.restart, newRestartTracker(rec.state.restartCount), {
+          exitCode: info.exitCode ?? 0,
+          stoppedByUser: rec.state.stoppedByUser === true,
+          ranForMs: 0,
+        });
     if (!decision.restart) return info;
     return {
       ...info,

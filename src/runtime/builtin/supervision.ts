@@ -43,6 +43,11 @@ export async function ensureProjectSupervisor(
   });
 }
 
+/** Present while the supervisor has decided to restart the container and waits out its back-off. */
+export function restartPendingFile(containerDir: string): string {
+  return join(containerDir, 'restart-pending');
+}
+
 /** While it exists, the container's exit is journalled by the berth process stopping it. */
 export function stoppingMarker(paths: EnginePaths, id: string): string {
   return join(paths.exits, `.${id}.stopping`);

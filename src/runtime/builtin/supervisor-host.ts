@@ -7,10 +7,10 @@
  * The full health state (streak and the last probes, what `docker inspect` shows as State.Health) is
  * kept beside the record in `health.json`; the record carries the status that `ps` shows.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROJECT_LABEL } from '../../api/labels.js';
-import { appendEvent } from '../../engine/events.js';
+import { appendEvent, followEvents } from '../../engine/events.js';
 import { writeFileAtomic } from '../../engine/store/fsutil.js';
 import type { HealthState } from '../../engine/supervisor/health.js';
 import type { SupervisorHostContext } from '../../engine/supervisor/main.js';
@@ -20,7 +20,18 @@ import type {
   SupervisorHost,
 } from '../../engine/supervisor/supervisor.js';
 import { createBuiltinRuntime } from './builtin-runtime.js';
-import { NO_PROJECT } from './supervision.js';
+import { NO_PROJECT, restartPendingFile } from './supervision.js';
+
+/** Waits (at most 3 s) for the `die` event of `id` journalled since `since`. */
+async function dieJournalled(runRoot: string, id: string, since: string): Promise<void> {
+  try {
+    for await (const e of followEvents(runRoot, { since, signal: AbortSignal.timeout(3000) })) {
+      if (e.type === 'container' && e.action === 'die' && e.id === id) return;
+    }
+  } catch {
+    // late or missing hook: start anyway
+  }
+}
 
 export async function createSupervisorHost(ctx: SupervisorHostContext): Promise<SupervisorHost> {
   const rt = await createBuiltinRuntime({
@@ -79,7 +90,15 @@ export async function createSupervisorHost(ctx: SupervisorHostContext): Promise<
 
     async start(id: string): Promise<void> {
       ctx.log(`restarting ${id.slice(0, 12)}`);
-      await rt.containers.start(id);
+      // dockerd's order is die, then start: followers (`logs -f`, an attached `up`) rely on it. The
+      // `die` comes from conmon's exit hook, a process of its own that may still be starting.
+      const before = await rt.containers.record(id);
+      if (before?.state.startedAt) await dieJournalled(ctx.paths.runRoot, id, before.state.startedAt);
+      try {
+        await rt.containers.start(id);
+      } finally {
+        await rm(restartPendingFile(rt.containers.dir(id)), { force: true });
+      }
       const rec = await rt.containers.record(id);
       await appendEvent(ctx.paths.runRoot, {
         type: 'container',
@@ -112,6 +131,9 @@ export async function createSupervisorHost(ctx: SupervisorHostContext): Promise<
     },
 
     async saveRestart(id: string, restartCount: number): Promise<void> {
+      // Saved when the restart is decided, before its back-off: the marker tells readers the exit
+      // they see is not the last one (`restarting`, BuiltinRuntime.withRestarting).
+      await writeFile(restartPendingFile(rt.containers.dir(id)), '');
       await rt.containers.patchState(id, { restartCount });
     },
   };
