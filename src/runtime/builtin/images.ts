@@ -10,22 +10,8 @@ import { imagePull, imagePush } from '../../engine/images/transfer.js';
 import type { ImageStore } from '../../engine/store/image-store.js';
 import { familiarName, familiarString, parseReference } from '../../engine/store/reference.js';
 import type { ImageRecord } from '../../engine/store/types.js';
-import type { Credentials, HealthcheckSpec, ImageInfo, Progress } from '../runtime.js';
-
-/** Docker's `Healthcheck` durations are nanoseconds; ours are milliseconds. */
-function healthcheckOf(
-  h: NonNullable<NonNullable<ImageRecord['config']['config']>['Healthcheck']>,
-): HealthcheckSpec {
-  const ms = (ns: number | undefined) => (typeof ns === 'number' && ns > 0 ? ns / 1_000_000 : undefined);
-  return {
-    test: h.Test ?? undefined,
-    intervalMs: ms(h.Interval),
-    timeoutMs: ms(h.Timeout),
-    startPeriodMs: ms(h.StartPeriod),
-    startIntervalMs: ms(h.StartInterval),
-    retries: h.Retries || undefined,
-  };
-}
+import { healthcheckFromImage } from '../image-healthcheck.js';
+import type { Credentials, ImageInfo, Progress } from '../runtime.js';
 
 export function imageInfoOf(r: ImageRecord): ImageInfo {
   const c = r.config.config ?? {};
@@ -48,7 +34,7 @@ export function imageInfoOf(r: ImageRecord): ImageInfo {
       user: c.User || undefined,
       exposedPorts: c.ExposedPorts ? Object.keys(c.ExposedPorts) : undefined,
       volumes: c.Volumes ? Object.keys(c.Volumes) : undefined,
-      healthcheck: c.Healthcheck ? healthcheckOf(c.Healthcheck) : undefined,
+      healthcheck: c.Healthcheck ? healthcheckFromImage(c.Healthcheck) : undefined,
       stopSignal: c.StopSignal || undefined,
     },
   };

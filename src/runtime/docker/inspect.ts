@@ -3,10 +3,10 @@
  * ImageInfo. Pure. A container list entry already carries state, human status (with health),
  * ports, networks and mounts, so observing a project needs no per-container inspect.
  */
+import { healthcheckFromImage } from '../image-healthcheck.js';
 import type {
   ContainerInfo,
   ContainerState,
-  HealthcheckSpec,
   ImageInfo,
   NetworkInfo,
   PortBinding,
@@ -190,22 +190,10 @@ export function imageInfo(i: any): ImageInfo {
           user: config.User || undefined,
           exposedPorts: config.ExposedPorts ? Object.keys(config.ExposedPorts) : undefined,
           volumes: config.Volumes ? Object.keys(config.Volumes) : undefined,
-          healthcheck: config.Healthcheck ? healthcheckFromEngine(config.Healthcheck) : undefined,
+          healthcheck: config.Healthcheck ? healthcheckFromImage(config.Healthcheck) : undefined,
           stopSignal: config.StopSignal || undefined,
         }
       : undefined,
-  };
-}
-
-function healthcheckFromEngine(h: any): HealthcheckSpec {
-  const ms = (ns: unknown) => (typeof ns === 'number' && ns > 0 ? ns / 1_000_000 : undefined);
-  return {
-    test: h.Test ?? undefined,
-    intervalMs: ms(h.Interval),
-    timeoutMs: ms(h.Timeout),
-    startPeriodMs: ms(h.StartPeriod),
-    startIntervalMs: ms(h.StartInterval),
-    retries: h.Retries || undefined,
   };
 }
 
