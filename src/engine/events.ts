@@ -10,6 +10,7 @@ import { watch } from 'node:fs';
 import { appendFile, open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ListFilter, RuntimeEvent } from '../runtime/runtime.js';
+import { matchLabels } from './labels.js';
 
 const MAX_BYTES = 4 * 1024 * 1024;
 
@@ -57,10 +58,7 @@ function toEvent(s: StoredEvent): RuntimeEvent {
 }
 
 function matches(e: RuntimeEvent, filter: ListFilter | undefined): boolean {
-  for (const [k, v] of Object.entries(filter?.labels ?? {})) {
-    const have = e.attributes[k];
-    if (have === undefined || (v !== true && have !== v)) return false;
-  }
+  if (!matchLabels(e.attributes, filter?.labels)) return false;
   if (filter?.names?.length && !filter.names.includes(e.attributes.name ?? '')) return false;
   return true;
 }

@@ -26,6 +26,7 @@ import type {
   NetworkSpec,
   PortBinding,
 } from '../../runtime/runtime.js';
+import { matchLabels } from '../labels.js';
 import type { EnginePaths } from '../paths.js';
 import { SubnetClaims } from './claims.js';
 import { allowIntraBridge, removeIntraBridge } from './firewall.js';
@@ -552,11 +553,7 @@ function takenPorts(all: NetworkRecord[]): TakenPort {
 
 export function matches(rec: { name: string; labels: Record<string, string> }, filter: ListFilter): boolean {
   if (filter.names && filter.names.length > 0 && !filter.names.includes(rec.name)) return false;
-  for (const [key, value] of Object.entries(filter.labels ?? {})) {
-    if (!(key in rec.labels)) return false;
-    if (value !== true && rec.labels[key] !== value) return false;
-  }
-  return true;
+  return matchLabels(rec.labels, filter.labels);
 }
 
 /** Splits driver_opts into netavark's options and an explicit bridge name. */

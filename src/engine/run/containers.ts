@@ -38,6 +38,7 @@ import type {
   ProcessList,
   TtySize,
 } from '../../runtime/runtime.js';
+import { matchLabels } from '../labels.js';
 import type { EnginePaths } from '../paths.js';
 import { writeFileAtomic } from '../store/fsutil.js';
 import type { ImageStore, InUse } from '../store/image-store.js';
@@ -307,12 +308,7 @@ export class Containers {
     const now = Date.now();
     for (const rec of records) {
       if (filter.names && !filter.names.includes(rec.name)) continue;
-      if (filter.labels) {
-        const ok = Object.entries(filter.labels).every(([k, v]) =>
-          v === true ? k in rec.labels : rec.labels[k] === v,
-        );
-        if (!ok) continue;
-      }
+      if (!matchLabels(rec.labels, filter.labels)) continue;
       const live = await this.observe(rec, states.get(rec.id) ?? null);
       if (filter.all === false && live.state !== 'running' && live.state !== 'paused') continue;
       out.push(this.info(rec, live, now));

@@ -1,8 +1,8 @@
 /** The built-in engine's volumes: Docker's `local` driver on a state directory. */
+export { matchLabels } from '../labels.js';
 export { isLocalPath, isWithin, resolveInRoot, resolveSubpath } from './scoped-path.js';
 export {
   ANONYMOUS_VOLUME_LABEL,
-  matchLabels,
   type PopulateOptions,
   type RemoveVolumeOptions,
   type VolumeDetails,

@@ -25,7 +25,8 @@ import { lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promi
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RuntimeError } from '../../api/errors.js';
-import type { LabelFilter, ListFilter, VolumeInfo, VolumeSpec } from '../../runtime/runtime.js';
+import type { ListFilter, VolumeInfo, VolumeSpec } from '../../runtime/runtime.js';
+import { matchLabels } from '../labels.js';
 import type { EnginePaths } from '../paths.js';
 import { writeFileAtomic } from '../store/fsutil.js';
 import { withLock } from '../store/lock.js';
@@ -507,14 +508,6 @@ function checkLocalOptions(name: string, opts: Record<string, string>): Record<s
 }
 
 /** `key: value` requires that value, `key: true` only the label. */
-export function matchLabels(labels: Record<string, string>, filter: LabelFilter): boolean {
-  for (const [key, want] of Object.entries(filter)) {
-    if (!(key in labels)) return false;
-    if (want !== true && labels[key] !== want) return false;
-  }
-  return true;
-}
-
 /** Mount points at or below `dir`, from /proc/self/mountinfo. */
 async function mountsUnder(dir: string): Promise<string[]> {
   let text: string;

@@ -15,6 +15,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { RuntimeError } from '../../api/errors.js';
 import { appendEvent, followEvents } from '../../engine/events.js';
+import { matchLabels } from '../../engine/labels.js';
 import { networkHooks } from '../../engine/net/hooks.js';
 import { Networks } from '../../engine/net/networks.js';
 import { type EnginePaths, enginePaths } from '../../engine/paths.js';
@@ -250,12 +251,7 @@ export class BuiltinRuntime implements Runtime {
 
   async listImages(filter: ListFilter = {}): Promise<ImageInfo[]> {
     const all = (await this.store.list()).map(imageInfoOf);
-    return all.filter((i) => {
-      for (const [k, v] of Object.entries(filter.labels ?? {})) {
-        if (i.labels[k] === undefined || (v !== true && i.labels[k] !== v)) return false;
-      }
-      return true;
-    });
+    return all.filter((i) => matchLabels(i.labels, filter.labels));
   }
 
   // ---- networks -------------------------------------------------------------------------------------
