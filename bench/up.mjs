@@ -6,8 +6,8 @@
 //
 //   up -d        N = 10, 50, 100 independent services (berth-test/busybox:1 running `sleep 3600`)
 //                floor: create a project network, then create+start N containers at concurrency 10
-//   no-op up -d  N = 100, right after the fresh up (nothing to do)
-//   ps           N = 100
+//   no-op up -d  N = 100, right after the fresh up (nothing to do); BENCH_QUICK_REPEATS samples per run
+//   ps           N = 100, alternating with the no-op up; BENCH_QUICK_REPEATS samples per run
 //   down         N = 100 with the default grace (10 s): `sleep` is PID 1 and has no SIGTERM handler,
 //                so every container waits out the full grace (no `init: true`, on purpose: this is
 //                what makes docker-compose's stops in waves of 64 visible, 26 s in the issue)
@@ -51,6 +51,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '10,50,100').split(',').map(Number);
 const BIG = Math.max(...SIZES);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 300) * 1000;
+/** Samples of the no-op `up -d` and of `ps` per run (BENCH_QUICK_REPEATS). */
+const QUICK_REPEATS = Number(process.env.BENCH_QUICK_REPEATS ?? 10);
 const COMPOSE_V1 = process.env.BENCH_DOCKER_COMPOSE ?? '/usr/bin/docker-compose';
 const SOCKET = '/var/run/docker.sock';
 const IMAGE = 'berth-test/busybox:1';
@@ -610,8 +612,11 @@ async function main() {
             const up = timeCli(tool, p, f, ['up', '-d']);
             record('up -d', n, tool, up);
             if (n === BIG && up.ms !== undefined) {
-              record('no-op up -d', n, tool, timeCli(tool, p, f, ['up', '-d']));
-              record('ps', n, tool, timeCli(tool, p, f, ['ps']));
+              // Short commands, so several samples per run: one sample is at the mercy of the machine.
+              for (let i = 0; i < QUICK_REPEATS; i++) {
+                record('no-op up -d', n, tool, timeCli(tool, p, f, ['up', '-d']));
+                record('ps', n, tool, timeCli(tool, p, f, ['ps']));
+              }
               record('down', n, tool, timeCli(tool, p, f, ['down']));
               await sweep();
               const again = timeCli(tool, p, f, ['up', '-d']);

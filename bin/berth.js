@@ -4,8 +4,9 @@
 // needs and saves V8's compiled code; later runs skip that parsing and compiling. On a no-op `up` of
 // 100 services this takes about a third off the process's CPU time (numbers in bench/README.md).
 //
-// The cache lives in $BERTH_CACHE_DIR, else $XDG_CACHE_HOME/berth, else ~/.cache/berth, one file per
-// subcommand, keyed by the Node version and the bundle's size and mtime. V8 checks the data itself
+// The cache lives in <cache>/compile-cache, where <cache> is $BERTH_CACHE_DIR, else
+// $XDG_CACHE_HOME/berth, else ~/.cache/berth (its projects/ holds the CLI's project cache,
+// src/cli/project-cache.ts), one file per subcommand, keyed by the Node version and the bundle's size and mtime. V8 checks the data itself
 // and rejects what does not match (another V8, other flags, another source): the run then compiles
 // as usual and rewrites the file. Any failure to read or write the cache only costs that speed-up.
 // BERTH_NO_COMPILE_CACHE=1 turns it off. With --debug the unbundled modules run instead (readable
@@ -16,6 +17,9 @@
 //   written by `ps -p NAME` would leave `ps -f FILE` compiling the whole loader on every run;
 // - a run that fails writes `<key>.fail.bin`, used until a successful run writes `<key>.bin`: a first
 //   `up` that stops at a typo must not fix what every later `up` recompiles;
+// - a successful run that loaded its project (not from the project cache) writes `<key>.load.bin`,
+//   used until a run that took its project from the project cache (or needed none) writes `<key>.bin`:
+//   the loader's compiled code would otherwise be read back, for nothing, by every later cache hit;
 // - writing a file also deletes the cache files of other bundles (other versions, older builds) that
 //   have not been written for a day, so rebuilds do not pile up hundreds of megabytes.
 //
@@ -44,8 +48,10 @@ function cacheFile() {
   if (env.BERTH_NO_COMPILE_CACHE) return undefined;
   try {
     const { size, mtimeMs } = statSync(bundle);
-    const dir =
-      env.BERTH_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'berth', 'compile-cache');
+    const dir = join(
+      env.BERTH_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'berth'),
+      'compile-cache',
+    );
     const bundleKey = `${process.version}-${size}-${Math.trunc(mtimeMs)}-`;
     return { dir, bundleKey, name: join(dir, bundleKey + subcommand()) };
   } catch {
@@ -94,16 +100,20 @@ function prune(dir, bundleKey) {
   }
 }
 
+/** Cache files from the least to the most useful: what a failed run, a run that loaded its project, and
+ * any other successful run compiled. */
+const SUFFIXES = ['.fail.bin', '.load.bin', '.bin'];
+
 function load() {
   const cache = cacheFile();
   let cachedData;
-  /** Which file cachedData came from: `.bin`, or `.fail.bin` when there is no `.bin`. */
-  let from;
+  /** The rank (index in SUFFIXES) of the file cachedData came from: the best one there is. */
+  let from = -1;
   if (cache) {
-    for (const suffix of ['.bin', '.fail.bin']) {
+    for (let rank = SUFFIXES.length - 1; rank >= 0; rank--) {
       try {
-        cachedData = readFileSync(cache.name + suffix);
-        from = suffix;
+        cachedData = readFileSync(cache.name + SUFFIXES[rank]);
+        from = rank;
         break;
       } catch {}
     }
@@ -111,20 +121,33 @@ function load() {
   const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, Module.createRequire(bundle), module, bundle, dirname(bundle));
-  /** After main (`ok`: exit status 0): writes the cache when it is missing, was rejected, or came from a
-   * failed run and this one succeeded. A rejected `.bin` is rewritten whatever the outcome. */
+  /** After main (`ok`: exit status 0): writes this run's cache when there was none, it was rejected (then
+   * in its place, whatever the outcome), or this run ranks higher; then drops the lower-ranked files. */
   const save = (ok) => {
     if (!cache) return;
     const accepted = cachedData !== undefined && !script.cachedDataRejected;
-    if (accepted && (from === '.bin' || !ok)) return;
-    const suffix = ok || from === '.bin' ? '.bin' : '.fail.bin';
+    let rank = !ok ? 0 : module.exports.projectWasLoaded?.() ? 1 : 2;
+    if (accepted && rank <= from) return;
+    if (accepted && from === 1) {
+      // The loader's code came in with the cache and would be written out again: drop the file, so that
+      // the next run (which compiles what it needs) writes a cache without it.
+      try {
+        unlinkSync(cache.name + SUFFIXES[from]);
+      } catch {}
+      return;
+    }
+    if (!accepted) rank = Math.max(rank, from);
     try {
       mkdirSync(cache.dir, { recursive: true });
-      const file = cache.name + suffix;
+      const file = cache.name + SUFFIXES[rank];
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, script.createCachedData());
       renameSync(tmp, file);
-      if (from === '.fail.bin' && suffix === '.bin') unlinkSync(`${cache.name}.fail.bin`);
+      for (let lower = 0; lower < rank; lower++) {
+        try {
+          unlinkSync(cache.name + SUFFIXES[lower]);
+        } catch {}
+      }
       prune(cache.dir, cache.bundleKey);
     } catch {}
   };

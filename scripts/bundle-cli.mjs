@@ -12,6 +12,27 @@
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
+/**
+ * commander requires node:child_process when it loads, only to spawn executable subcommands (which
+ * berth has none of). Loading child_process (and what it pulls: dgram, net's helpers…) costs ~5–9 ms
+ * of CPU on every start, measured on `berth ps`; this plugin makes that require lazy: the first
+ * `childProcess.spawn` loads the module.
+ */
+const lazyChildProcessInCommander = {
+  name: 'lazy-child-process-in-commander',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) {
+        throw new Error(`bundle-cli: ${args.path} no longer has \`${eager}\`; update the plugin`);
+      }
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
 const root = new URL('..', import.meta.url).pathname;
 
 await build({
@@ -28,11 +49,15 @@ await build({
   // createRequire(import.meta.url) and new URL('../../package.json', import.meta.url) still resolve
   // from dist/cli/, where the unbundled module lived.
   inject: ['scripts/import-meta-url.js'],
-  define: { 'import.meta.url': 'import_meta_url' },
+  // The build id keys the CLI's project cache (src/cli/project-cache.ts): each build reads only the
+  // projects it loaded itself, since another build's loader may load the same files differently.
+  define: { 'import.meta.url': 'import_meta_url', __BERTH_BUILD__: JSON.stringify(Date.now().toString(36)) },
   legalComments: 'none',
   // Half the bytes to read, hash and deserialize on every start (~40 ms of CPU per run, measured on
   // `berth version`). Readable stack traces come from `--debug`, which bin/berth.js runs unbundled.
-  minify: true,
+  // BERTH_BUNDLE_READABLE=1 keeps names and layout, for CPU profiles (node --cpu-prof bin/berth.js …).
+  minify: !process.env.BERTH_BUNDLE_READABLE,
+  plugins: [lazyChildProcessInCommander],
   logLevel: 'warning',
 });
 
@@ -40,7 +65,10 @@ await build({
 // regular expression literals and tagged template strings keep their characters. One such character
 // makes the whole bundle a two-byte string for V8 (1.8 MB, not 0.9 MB): ~3 ms more CPU on every start
 // to decode, hash and deserialize. Write them as \u escapes in the source.
-const text = readFileSync(new URL('dist/cli/berth.cjs', `file://${root}`), 'latin1');
+// (A readable bundle keeps its comments, and their characters.)
+const text = process.env.BERTH_BUNDLE_READABLE
+  ? ''
+  : readFileSync(new URL('dist/cli/berth.cjs', `file://${root}`), 'latin1');
 const nonAscii = /[^\x00-\x7f]+/g;
 for (let m = nonAscii.exec(text); m !== null; m = nonAscii.exec(text)) {
   const around = Buffer.from(text.slice(Math.max(0, m.index - 40), m.index + 40), 'latin1').toString('utf8');

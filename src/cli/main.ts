@@ -13,6 +13,8 @@ import { CommandExit } from './exit.js';
 import type { CliIo } from './program.js';
 import { versionLine } from './version.js';
 
+export { projectWasLoaded } from './project-cache.js';
+
 /** Exit codes. */
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;

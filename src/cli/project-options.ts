@@ -27,9 +27,15 @@ export async function loadCliProject(
   io: CliIo,
   extra: Partial<LoadOptions> = {},
 ): Promise<Project> {
-  // The loader itself, not the package index: the index pulls in every verb.
-  const { loadProject } = await import('../compose/load-project.js');
-  return loadProject(loadOptions(opts, io, extra));
+  return loadWithCache(loadOptions(opts, io, extra));
+}
+
+/** Loads through the CLI's project cache (project-cache.ts). */
+export async function loadWithCache(options: LoadOptions): Promise<Project> {
+  const { loadProjectCached } = await import('./project-cache.js');
+  // The loader itself, not the package index (the index pulls in every verb), and only on a miss.
+  const load = async (o: LoadOptions) => (await import('../compose/load-project.js')).loadProject(o);
+  return loadProjectCached(options, load);
 }
 
 /**

@@ -4,9 +4,9 @@
  * first of compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml found in the working
  * directory or its parents, plus the first `.override` twin beside it (only without -f/COMPOSE_FILE).
  */
-import { existsSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { ComposeError } from '../api/errors.js';
+import { exists, fileKind } from './inputs.js';
 
 export const DEFAULT_FILE_NAMES = [
   'compose.yaml',
@@ -40,7 +40,7 @@ export interface Discovered {
 
 function isFile(p: string): boolean {
   try {
-    return statSync(p).isFile();
+    return fileKind(p) === 'file';
   } catch {
     return false;
   }
@@ -98,7 +98,7 @@ export function discoverConfigFiles(input: DiscoverInput): Discovered {
     });
   }
   for (const p of paths) {
-    if (p !== '-' && !existsSync(p)) {
+    if (p !== '-' && !exists(p)) {
       throw new ComposeError('COMPOSE_FILE_NOT_FOUND', `open ${p}: no such file or directory`, {
         location: { file: p },
         hint: 'check the -f / COMPOSE_FILE paths (relative paths are resolved against the current directory)',

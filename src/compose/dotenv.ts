@@ -15,9 +15,9 @@
  * literally: no quotes removed, no escapes, no interpolation.
  * Line numbers follow compose-go's parser, including its counting quirks.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { ComposeError } from '../api/errors.js';
+import { fileKind, readText } from './inputs.js';
 import { goQuote, type Lookup, substitute, type WarningSink } from './template.js';
 
 export interface DotenvOptions {
@@ -386,7 +386,7 @@ export function readEnvFiles(
     const abs = resolvePath(file);
     let isDirectory: boolean;
     try {
-      isDirectory = statSync(abs).isDirectory();
+      isDirectory = fileKind(abs) === 'directory';
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ComposeError('COMPOSE_ENV_FILE', `couldn't find env file: ${abs}`, {
@@ -400,7 +400,7 @@ export function readEnvFiles(
     if (isDirectory) throw envFileError(`${abs} is a directory`, abs, undefined);
     let text: string;
     try {
-      text = readFileSync(abs, 'utf8');
+      text = readText(abs);
     } catch (err) {
       throw envFileError(`couldn't read env file: ${abs}`, abs, undefined, err);
     }

@@ -10,10 +10,10 @@
  * - the service's `environment` wins over its env files; a valueless entry takes the project value;
  * - `label_file`s are read the same way (variables only from earlier label files) and `labels` win.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { ComposeError } from '../api/errors.js';
 import { parseDotenv } from './dotenv.js';
+import { exists, readText } from './inputs.js';
 import type { Dict } from './yaml.js';
 
 type Env = Readonly<Record<string, string>>;
@@ -99,7 +99,7 @@ function resolveOne(
 
   envFiles(service.env_file).forEach((file, i) => {
     const path = baseDir === undefined ? file.path : resolvePath(baseDir, file.path);
-    if (!existsSync(path)) {
+    if (!exists(path)) {
       if (!file.required) return;
       throw new ComposeError('COMPOSE_ENV_FILE', `env file ${path} not found`, {
         location: { path: ['services', name, 'env_file', i], service: name },
@@ -144,7 +144,7 @@ export function resolveServiceLabels(
     files.forEach((file: unknown, i: number) => {
       const at = ['services', name, 'label_file', i];
       const path = options.baseDir === undefined ? String(file) : resolvePath(options.baseDir, String(file));
-      if (!existsSync(path)) {
+      if (!exists(path)) {
         throw new ComposeError('COMPOSE_ENV_FILE', `label file ${path} not found`, {
           location: { path: at, service: name },
           hint: 'create the file or remove it from `label_file`',
@@ -198,7 +198,7 @@ function readMappingFile(
 ): Record<string, string> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readText(path);
   } catch (err) {
     throw new ComposeError('COMPOSE_ENV_FILE', `failed to read ${path}: ${(err as Error).message}`, {
       location: { path: at, service },

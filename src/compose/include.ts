@@ -7,10 +7,10 @@
  * including model; a resource defined on both sides is merged with the local definition winning.
  * Cycles fail with `include cycle detected`.
  */
-import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ComposeError } from '../api/errors.js';
 import { readEnvFiles } from './dotenv.js';
+import { exists, fileKind } from './inputs.js';
 import { mergeAt } from './merge.js';
 import type { Dict } from './yaml.js';
 
@@ -93,7 +93,7 @@ export function applyInclude(
       );
     }
     for (const f of files) {
-      if (!existsSync(f)) {
+      if (!exists(f)) {
         throw new ComposeError('COMPOSE_INCLUDE', `included file ${f} not found`, {
           location: { path: ['include', index] },
           hint: 'include paths are relative to the including project directory',
@@ -122,7 +122,7 @@ export function applyInclude(
         if (f === '/dev/null') continue;
         if (!isAbsolute(f)) {
           f = join(ctx.lookupDir, f);
-          if (!existsSync(f)) {
+          if (!exists(f)) {
             throw new ComposeError('COMPOSE_ENV_FILE', `env file ${f} not found`, {
               location: { path: ['include', index, 'env_file'] },
             });
@@ -149,7 +149,7 @@ export function applyInclude(
 
 function isRegularFile(p: string): boolean {
   try {
-    return statSync(p).isFile();
+    return fileKind(p) === 'file';
   } catch {
     return false;
   }

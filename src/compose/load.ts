@@ -6,7 +6,6 @@
  * selection → pruning → service environment. Each phase lives in its own module; this one only wires
  * them and turns YAML paths in errors into file:line:col.
  */
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BerthError, ComposeError, type YamlPath } from '../api/errors.js';
 import { canonical } from './canonical.js';
@@ -15,6 +14,7 @@ import { setDefaultValues } from './defaults.js';
 import { resolveEnvironment, resolveServiceEnvironment, resolveServiceLabels } from './environment.js';
 import { applyExtends } from './extends.js';
 import { applyInclude } from './include.js';
+import { readText } from './inputs.js';
 import { interpolateModel } from './interpolate.js';
 import { mergeModels } from './merge.js';
 import type { Project } from './model.js';
@@ -81,7 +81,7 @@ class LoadContext {
     let text = file.content;
     if (text === undefined) {
       try {
-        text = readFileSync(file.filename, 'utf8');
+        text = readText(file.filename);
       } catch (err) {
         throw new ComposeError(
           'COMPOSE_FILE_NOT_FOUND',

@@ -16,10 +16,10 @@
  * compose-go also lists `include.*` patterns, but they never match its list-shaped `include` (and
  * `include` is gone by then), so include paths are resolved by the include phase instead.
  */
-import { lstatSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
 import { ComposeError } from '../api/errors.js';
+import { isSymbolicLink, realPath } from './inputs.js';
 import type { Dict } from './yaml.js';
 
 /** Go `path.Clean`: lexical normalization, no trailing slash (except `/`), `''` → `.`. */
@@ -199,14 +199,14 @@ export function resolveSymbolicLink(path: string): string {
     current = current === '' ? part : joinPath(current, part);
     let isLink = false;
     try {
-      isLink = lstatSync(current).isSymbolicLink();
+      isLink = isSymbolicLink(current);
     } catch {
       isLink = false;
     }
     if (isLink) {
       let target: string;
       try {
-        target = realpathSync(current);
+        target = realPath(current);
       } catch (err) {
         throw new ComposeError('COMPOSE_INVALID', `cannot resolve symbolic link ${current}`, { cause: err });
       }

@@ -83,8 +83,7 @@ async function runConfig(services: string[], opts: ConfigOptions & GlobalOptions
     });
   }
 
-  const { loadProject } = await import('../../index.js');
-  const { loadOptions } = await import('../project-options.js');
+  const { loadOptions, loadWithCache } = await import('../project-options.js');
   const base: LoadOptions = loadOptions(opts, io, {
     interpolate: opts.interpolate,
     normalize: opts.normalize,
@@ -92,7 +91,7 @@ async function runConfig(services: string[], opts: ConfigOptions & GlobalOptions
     consistency: opts.consistency,
     resolveEnvironment: opts.envResolution,
   });
-  const load = (extra: Partial<LoadOptions> = {}): Promise<Project> => loadProject({ ...base, ...extra });
+  const load = (extra: Partial<LoadOptions> = {}): Promise<Project> => loadWithCache({ ...base, ...extra });
 
   if (opts.services) {
     const project = await load({ resolveEnvironment: false });

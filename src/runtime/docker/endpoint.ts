@@ -12,7 +12,6 @@
  * Pure apart from reading those files: it never connects. Unusable endpoints (ssh://, npipe:// on
  * Linux, a missing context) are reported as RuntimeError RUNTIME_UNREACHABLE here, before any I/O.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +64,8 @@ export function resolveDockerEndpoint(options: ResolveEndpointOptions = {}): Doc
 
   const contextName = nonEmpty(env.DOCKER_CONTEXT) ?? currentContext(configDir);
   if (contextName && contextName !== 'default') {
+    // node:crypto loads here, not at the top: it costs ~6 ms of start-up that `berth ps` need not pay.
+    const { createHash } = process.getBuiltinModule('node:crypto');
     const id = createHash('sha256').update(contextName).digest('hex');
     const metaPath = join(configDir, 'contexts', 'meta', id, 'meta.json');
     const meta = readJson(metaPath);
