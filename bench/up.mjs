@@ -8,6 +8,7 @@
 //                floor: create a project network, then create+start N containers at concurrency 10
 //   no-op up -d  N = 100, right after the fresh up (nothing to do); BENCH_QUICK_REPEATS samples per run
 //   ps           N = 100, alternating with the no-op up; BENCH_QUICK_REPEATS samples per run
+//   node -e 0    alternating with those two: Node's own start-up on this machine at that moment
 //   down         N = 100 with the default grace (10 s): `sleep` is PID 1 and has no SIGTERM handler,
 //                so every container waits out the full grace (no `init: true`, on purpose: this is
 //                what makes docker-compose's stops in waves of 64 visible, 26 s in the issue)
@@ -378,6 +379,13 @@ function timeCli(tool, project, file, args) {
   return { ms };
 }
 
+/** One `node -e 0`, timed as timeCli times a command. */
+function timeNode() {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['-e', '0'], { env: childEnv });
+  return r.status === 0 ? { ms: Number(process.hrtime.bigint() - start) / 1e6 } : { failed: 'node -e 0' };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Counting proxy: a unix socket that forwards to dockerd and counts requests (for the no-op up)
 
@@ -616,6 +624,8 @@ async function main() {
               for (let i = 0; i < QUICK_REPEATS; i++) {
                 record('no-op up -d', n, tool, timeCli(tool, p, f, ['up', '-d']));
                 record('ps', n, tool, timeCli(tool, p, f, ['ps']));
+                // What starting Node alone costs at this moment: berth's own share is what is above it.
+                if (tool === 'berth') record('node -e 0', n, 'floor', timeNode());
               }
               record('down', n, tool, timeCli(tool, p, f, ['down']));
               await sweep();

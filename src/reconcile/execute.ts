@@ -156,7 +156,17 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       await apply(op);
     } catch (err) {
       if (op.bestEffort) {
-        emit(resourceEvent(kind, name, working, 'warning', err instanceof Error ? err.message : String(err)));
+        // A warning has no other place for the hint.
+        const hint = err instanceof BerthError && err.hint ? ` (${err.hint})` : '';
+        emit(
+          resourceEvent(
+            kind,
+            name,
+            working,
+            'warning',
+            `${err instanceof Error ? err.message : String(err)}${hint}`,
+          ),
+        );
         return;
       }
       emit(resourceEvent(kind, name, working, 'error', err instanceof Error ? err.message : String(err)));

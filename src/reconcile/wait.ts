@@ -14,8 +14,12 @@ export interface WaitTarget {
   containers: Array<{ id: string; name: string }>;
 }
 
-/** How often health is polled: small, because a health chain's latency adds up link by link. */
-const POLL_MS = 100;
+/**
+ * The longest wait between two looks at a container's health. Changes are normally noticed at once,
+ * through the engine's events (a health chain's latency adds up link by link); this bounds the wait
+ * where events lag or fail.
+ */
+const POLL_MS = 500;
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -33,13 +37,67 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Resolves when `event` does or after `ms`, whichever comes first (the timer then goes); rejects
+ * when `signal` aborts. */
+function eventOrTimeout(event: Promise<void>, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const settle = (then: () => void) => () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      then();
+    };
+    const timer = setTimeout(settle(resolve), ms);
+    const onAbort = settle(() => reject(signal!.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void event.then(settle(resolve));
+  });
+}
+
 function failed(message: string, hint?: string): RuntimeError {
   return new RuntimeError('RUNTIME_ERROR', message, { hint });
+}
+
+/** Wakes its waiter when the engine reports an event about one of `ids` (health_status, die…). */
+interface Wakeup {
+  /** Resolves at the next event about `id` since the previous call, or at once if one came meanwhile. */
+  next(id: string): Promise<void>;
+}
+
+/**
+ * Follows the engine's events from `since` (engines replay from there, so an event between the
+ * caller's last look and this subscription is not lost) until `signal` aborts. A failing event stream
+ * only leaves the callers to their polling.
+ */
+function watchEvents(runtime: Runtime, since: string, signal: AbortSignal): Wakeup {
+  const pending = new Set<string>();
+  const waiters = new Map<string, () => void>();
+  void (async () => {
+    try {
+      for await (const e of runtime.events({ since, signal })) {
+        if (e.type !== 'container') continue;
+        const wake = waiters.get(e.id);
+        if (wake) {
+          waiters.delete(e.id);
+          wake();
+        } else pending.add(e.id);
+      }
+    } catch {
+      // polling carries on
+    }
+  })();
+  return {
+    next(id) {
+      if (pending.delete(id)) return Promise.resolve();
+      return new Promise((resolve) => waiters.set(id, resolve));
+    },
+  };
 }
 
 async function waitHealthy(
   runtime: Runtime,
   c: { id: string; name: string },
+  events: Wakeup,
   signal?: AbortSignal,
 ): Promise<void> {
   for (;;) {
@@ -64,7 +122,7 @@ async function waitHealthy(
         'see `berth logs` for why',
       );
     }
-    await sleep(POLL_MS, signal);
+    await eventOrTimeout(events.next(c.id), POLL_MS, signal);
   }
 }
 
@@ -93,9 +151,20 @@ export async function waitForCondition(
   switch (condition) {
     case 'service_started':
       return;
-    case 'service_healthy':
-      await Promise.all(target.containers.map((c) => waitHealthy(runtime, c, signal)));
+    case 'service_healthy': {
+      const watching = new AbortController();
+      const stop = () => watching.abort();
+      signal?.addEventListener('abort', stop, { once: true });
+      // A second back: an engine's clock may lag this one's a little.
+      const events = watchEvents(runtime, new Date(Date.now() - 1000).toISOString(), watching.signal);
+      try {
+        await Promise.all(target.containers.map((c) => waitHealthy(runtime, c, events, signal)));
+      } finally {
+        watching.abort();
+        signal?.removeEventListener('abort', stop);
+      }
       return;
+    }
     case 'service_completed_successfully':
       await Promise.all(target.containers.map((c) => waitCompleted(runtime, target.service, c, signal)));
       return;

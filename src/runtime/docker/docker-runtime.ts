@@ -345,9 +345,26 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeNetwork(nameOrId: string): Promise<void> {
-    await this.client.json('DELETE', `/networks/${encodeURIComponent(nameOrId)}`, {
-      action: `remove network ${nameOrId}`,
-    });
+    try {
+      await this.client.json('DELETE', `/networks/${encodeURIComponent(nameOrId)}`, {
+        action: `remove network ${nameOrId}`,
+      });
+    } catch (err) {
+      // dockerd (seen with 20.10) can lose count of a network's endpoints when many containers on it
+      // stop and go at once: the network then lists no container yet refuses removal, until dockerd
+      // restarts. Say so, rather than leave users looking for a container that does not exist.
+      if (!(err instanceof RuntimeError) || !/has active endpoints/.test(err.message)) throw err;
+      const net = await this.inspectNetwork(nameOrId).catch(() => undefined);
+      if (net === undefined || (net.containers?.length ?? 0) > 0) throw err;
+      throw new RuntimeError(
+        'RUNTIME_CONFLICT',
+        `network ${nameOrId} has no containers, but the Docker engine still counts endpoints on it`,
+        {
+          hint: 'a Docker Engine bug (seen after removing many containers at once); restart dockerd, then `down` again removes the network',
+          cause: err,
+        },
+      );
+    }
   }
 
   async connectNetwork(network: string, container: string, endpoint: EndpointSpec): Promise<void> {
