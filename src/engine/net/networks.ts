@@ -15,7 +15,7 @@
  * order. Internal networks get one extra FORWARD rule (firewall.ts) so their containers reach each other
  * on hosts where Docker set the FORWARD policy to DROP.
  */
-import { randomBytes } from 'node:crypto';
+
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeError } from '../../api/errors.js';
@@ -27,6 +27,7 @@ import type {
   PortBinding,
 } from '../../runtime/runtime.js';
 import { matchLabels } from '../labels.js';
+import { randomBytes } from '../lazy-crypto.js';
 import type { EnginePaths } from '../paths.js';
 import { SubnetClaims } from './claims.js';
 import { allowIntraBridge, removeIntraBridge } from './firewall.js';

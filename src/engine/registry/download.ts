@@ -11,11 +11,12 @@
  * pass: an adopted partial file's bytes first, then the network's; a resumed (206) transfer continues
  * its stream, a registry restarting the blob from zero (200) aborts it.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeError } from '../../api/errors.js';
+import { createHash } from '../lazy-crypto.js';
 import { digestHex } from '../store/digest.js';
 import type { RegistryClient } from './client.js';
 import {

@@ -17,9 +17,8 @@
  * blocking other containers).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeError } from '../../api/errors.js';
@@ -39,6 +38,7 @@ import type {
   TtySize,
 } from '../../runtime/runtime.js';
 import { matchLabels } from '../labels.js';
+import { randomBytes } from '../lazy-crypto.js';
 import type { EnginePaths } from '../paths.js';
 import { writeFileAtomic } from '../store/fsutil.js';
 import type { ImageStore, InUse } from '../store/image-store.js';
@@ -177,7 +177,8 @@ export class Containers {
 
   private async readRecord(id: string): Promise<ContainerRecord | undefined> {
     try {
-      return JSON.parse(await readFile(this.recordPath(id), 'utf8')) as ContainerRecord;
+      // Synchronous, as the other small state reads (runc-state.ts): `ps` reads one per container.
+      return JSON.parse(readFileSync(this.recordPath(id), 'utf8')) as ContainerRecord;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       if (err instanceof SyntaxError) return undefined;
@@ -192,7 +193,7 @@ export class Containers {
   private async allRecords(): Promise<ContainerRecord[]> {
     let ids: string[];
     try {
-      ids = await readdir(this.paths.containers);
+      ids = readdirSync(this.paths.containers);
     } catch {
       return [];
     }
@@ -238,7 +239,8 @@ export class Containers {
   /** The exit file of the current run: code and when it was written. */
   private async readExit(id: string): Promise<{ code: number; at: string } | undefined> {
     try {
-      const [text, st] = await Promise.all([readFile(this.exitFile(id), 'utf8'), stat(this.exitFile(id))]);
+      const text = readFileSync(this.exitFile(id), 'utf8');
+      const st = statSync(this.exitFile(id));
       const code = Number.parseInt(text.trim(), 10);
       if (Number.isNaN(code)) return undefined;
       return { code, at: st.mtime.toISOString() };

@@ -13,7 +13,10 @@
  * transition) is `null`, and the caller asks runc. A runc process costs 10–30 ms of CPU on the
  * machines berth targets and `list`/`inspect`/`stop`/`remove` asked for one per container per call.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+// Synchronous reads: a few small files under /proc, /sys and runc's root per container. Each costs
+// microseconds this way, against a thread-pool round trip (open, fstat, read, close) with promises:
+// that overhead was most of `berth ps`'s time on the built-in engine.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuncState } from './runc.js';
 
@@ -30,7 +33,7 @@ interface StateFile {
 async function procStat(pid: number): Promise<{ state: string; start: string } | undefined> {
   let text: string;
   try {
-    text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -45,7 +48,7 @@ async function procStat(pid: number): Promise<{ state: string; start: string } |
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    statSync(path);
     return true;
   } catch {
     return false;
@@ -59,7 +62,7 @@ async function frozen(s: StateFile): Promise<boolean | undefined> {
   if (v1) {
     let text: string;
     try {
-      text = (await readFile(join(v1, 'freezer.state'), 'utf8')).trim();
+      text = readFileSync(join(v1, 'freezer.state'), 'utf8').trim();
     } catch {
       // No freezer dir: the cgroup is gone with the container (runc reports it unpaused too).
       return false;
@@ -71,7 +74,7 @@ async function frozen(s: StateFile): Promise<boolean | undefined> {
   const v2 = paths[''];
   if (v2) {
     try {
-      return (await readFile(join(v2, 'cgroup.freeze'), 'utf8')).trim() === '1';
+      return readFileSync(join(v2, 'cgroup.freeze'), 'utf8').trim() === '1';
     } catch {
       return false;
     }
@@ -87,7 +90,7 @@ export async function readRuncState(root: string, id: string): Promise<RuncState
   if (id === '' || id.includes('/') || id.startsWith('.')) return null;
   let s: StateFile;
   try {
-    s = JSON.parse(await readFile(join(root, id, 'state.json'), 'utf8')) as StateFile;
+    s = JSON.parse(readFileSync(join(root, id, 'state.json'), 'utf8')) as StateFile;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // Not a container directory (runc skips those too) or no state written yet (runc: not found).
@@ -121,7 +124,7 @@ export async function readRuncState(root: string, id: string): Promise<RuncState
 export async function readRuncStates(root: string): Promise<RuncState[] | null> {
   let ids: string[];
   try {
-    ids = await readdir(root);
+    ids = readdirSync(root);
   } catch (err) {
     // runc creates its root on first use; `runc list` answers an empty list before that.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];

@@ -7,11 +7,12 @@
  * the same digest both succeed (the second rename replaces an identical file). Files left in
  * `ingest/` by a process that died are removed by `cleanIngest()`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { RuntimeError } from '../../api/errors.js';
+import { createHash, randomBytes } from '../lazy-crypto.js';
 import { digestHex, isDigest } from './digest.js';
 import { fsyncDir, pidAlive } from './fsutil.js';
 

@@ -1,7 +1,8 @@
 /** sha256 digests: hashing streams and checking `sha256:<hex>` strings. */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { RuntimeError } from '../../api/errors.js';
+import { createHash } from '../lazy-crypto.js';
 
 const SHA256 = /^sha256:([a-f0-9]{64})$/;
 

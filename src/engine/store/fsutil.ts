@@ -1,7 +1,8 @@
 /** Small filesystem helpers: durable atomic writes. */
-import { randomBytes } from 'node:crypto';
+
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { randomBytes } from '../lazy-crypto.js';
 
 /** A unique temporary name next to `path` (same directory, so same filesystem). */
 export function tempSibling(path: string, tag = 'tmp'): string {

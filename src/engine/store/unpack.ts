@@ -25,7 +25,6 @@
  * ms for the same layer, before piping it back).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,6 +32,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { RuntimeError } from '../../api/errors.js';
+import { randomBytes } from '../lazy-crypto.js';
 import { DigestTap, digestHex } from './digest.js';
 import { fsyncDir } from './fsutil.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, type HeldLock, tryLock } from './lock.js';

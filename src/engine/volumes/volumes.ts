@@ -20,13 +20,13 @@
  * GNU `cp -a`, skipped with `nocopy`.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RuntimeError } from '../../api/errors.js';
 import type { ListFilter, VolumeInfo, VolumeSpec } from '../../runtime/runtime.js';
 import { matchLabels } from '../labels.js';
+import { randomBytes } from '../lazy-crypto.js';
 import type { EnginePaths } from '../paths.js';
 import { writeFileAtomic } from '../store/fsutil.js';
 import { withLock } from '../store/lock.js';

@@ -6,7 +6,6 @@
  */
 import { BerthError, RuntimeError } from '../../api/errors.js';
 import type { ImageLayerProgress } from '../../api/images.js';
-import { imagePull, imagePush } from '../../engine/images/transfer.js';
 import type { ImageStore } from '../../engine/store/image-store.js';
 import { familiarName, familiarString, parseReference } from '../../engine/store/reference.js';
 import type { ImageRecord } from '../../engine/store/types.js';
@@ -61,6 +60,8 @@ export async function pullInto(
     signal?: AbortSignal;
   },
 ): Promise<void> {
+  // The registry client (node:https, node:http…) loads when a pull or push needs it, not for `ps`.
+  const { imagePull } = await import('../../engine/images/transfer.js');
   try {
     await imagePull(ref, {
       root: store.paths.root,
@@ -85,6 +86,7 @@ export async function pushFrom(
   ref: string,
   options: { credentials?: Credentials; onProgress?: (p: Progress) => void; signal?: AbortSignal },
 ): Promise<void> {
+  const { imagePush } = await import('../../engine/images/transfer.js');
   await imagePush(ref, {
     root: store.paths.root,
     credentials: credentialsOf(options.credentials),
