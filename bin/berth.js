@@ -2,7 +2,7 @@
 // The `berth` executable. It runs the bundled CLI (dist/cli/berth.cjs, made by scripts/bundle-cli.mjs
 // after tsc) through V8's code cache: the first run of each subcommand compiles the functions it
 // needs and saves V8's compiled code; later runs skip that parsing and compiling. On a no-op `up` of
-// 100 services this takes about a third off the process's CPU time (numbers in bench/README.md).
+// 100 services this takes about a third off the process's CPU time (numbers in DEVELOPERS.md).
 //
 // The cache lives in <cache>/compile-cache, where <cache> is $BERTH_CACHE_DIR, else
 // $XDG_CACHE_HOME/berth, else ~/.cache/berth (its projects/ holds the CLI's project cache,

@@ -304,14 +304,14 @@ export class Containers {
 
   /** `all: false` lists running (and paused) containers only; the default is all. */
   async list(filter: ListFilter & { all?: boolean } = {}): Promise<ContainerInfo[]> {
-    const records = await this.allRecords();
-    const states = new Map((await this.runc.list()).map((s) => [s.id, s]));
+    const records = (await this.allRecords()).filter(
+      (rec) => (!filter.names || filter.names.includes(rec.name)) && matchLabels(rec.labels, filter.labels),
+    );
+    // runc's state of the selected containers only: one project's `ps` need not read every project's.
     const out: ContainerInfo[] = [];
     const now = Date.now();
     for (const rec of records) {
-      if (filter.names && !filter.names.includes(rec.name)) continue;
-      if (!matchLabels(rec.labels, filter.labels)) continue;
-      const live = await this.observe(rec, states.get(rec.id) ?? null);
+      const live = await this.observe(rec);
       if (filter.all === false && live.state !== 'running' && live.state !== 'paused') continue;
       out.push(this.info(rec, live, now));
     }
