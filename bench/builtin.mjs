@@ -6,7 +6,8 @@
 //   up -d        N = 10 and 50 independent services (berth-test/busybox:1 running `sleep 3600` with
 //                `init: true`: tini is PID 1 and forwards SIGTERM, so `down` measures the engines, not
 //                10 s of a PID 1 ignoring SIGTERM; the same on both engines)
-//   no-op up -d  right after, nothing to do
+//   no-op up -d  with both stacks up, nothing to do: BENCH_QUICK_REPEATS (default 5) samples per run,
+//                alternating between the engines
 //   down         the default grace (each container exits on SIGTERM at once thanks to init)
 //   start        container start latency, in-process through the library (dist/): one container
 //                created on a network the bench made, then `startContainer` timed until it returns
@@ -39,6 +40,8 @@ const berthBin = join(repo, 'bin', 'berth.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? '10,50').split(',').map(Number);
 const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 7);
+/** Samples of the no-op `up -d` per engine, size and run (BENCH_QUICK_REPEATS). */
+const QUICK_REPEATS = Number(process.env.BENCH_QUICK_REPEATS ?? 5);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 300) * 1000;
 const IMAGE = 'berth-test/busybox:1';
 const PROJECT_LABEL = 'com.docker.compose.project';
@@ -251,18 +254,29 @@ async function main() {
     console.log(`run ${run}/${RUNS}`);
     const engines = run % 2 ? ENGINES : [...ENGINES].reverse();
     for (const n of SIZES) {
-      for (const engine of engines) {
-        const p = `${PREFIX}up${n}-${engine}-${seq++}`;
-        const f = files.get(n);
-        try {
-          const up = timeCli(engine, p, f, ['up', '-d']);
+      const f = files.get(n);
+      const projects = {};
+      try {
+        for (const engine of engines) {
+          projects[engine] = `${PREFIX}up${n}-${engine}-${seq++}`;
+          const up = timeCli(engine, projects[engine], f, ['up', '-d']);
           record(`up -d N=${n}`, engine, up);
-          if (up === undefined) continue;
-          record(`no-op up -d N=${n}`, engine, timeCli(engine, p, f, ['up', '-d']));
-          record(`down N=${n}`, engine, timeCli(engine, p, f, ['down']));
-        } finally {
-          await sweep(engine);
+          if (up === undefined) delete projects[engine];
         }
+        // Both stacks up, the no-op samples alternate between the engines: one sample of a ~0.2 s
+        // command is at the mercy of the machine.
+        for (let i = 0; i < QUICK_REPEATS; i++) {
+          for (const engine of engines) {
+            if (projects[engine]) {
+              record(`no-op up -d N=${n}`, engine, timeCli(engine, projects[engine], f, ['up', '-d']));
+            }
+          }
+        }
+        for (const engine of engines) {
+          if (projects[engine]) record(`down N=${n}`, engine, timeCli(engine, projects[engine], f, ['down']));
+        }
+      } finally {
+        for (const engine of engines) await sweep(engine);
       }
     }
   }

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { RuntimeError } from '../../api/errors.js';
 import { createHash } from '../lazy-crypto.js';
 import { digestHex } from '../store/digest.js';
+import { pidAlive } from '../store/fsutil.js';
 import type { RegistryClient } from './client.js';
 import {
   abortError,
@@ -38,15 +39,6 @@ export interface DownloadOptions {
   progressStep?: number;
   /** Also receives the blob's bytes (see the file comment); ended or aborted before this settles. */
   tee?: BlobTee;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** This process's partial file for `hex`; adopts one left by a dead process when there is one. */

@@ -40,14 +40,14 @@ import type {
 import { matchLabels } from '../labels.js';
 import { randomBytes } from '../lazy-crypto.js';
 import type { EnginePaths } from '../paths.js';
-import { writeFileAtomic } from '../store/fsutil.js';
+import { pidAlive, writeFileAtomic } from '../store/fsutil.js';
 import type { ImageStore, InUse } from '../store/image-store.js';
 import { tryLock, withLock } from '../store/lock.js';
 import { resolveSubpath } from '../volumes/scoped-path.js';
 import { connectAttach, writeResize } from './attach.js';
 import { conmonCreate, which } from './conmon.js';
 import { defaultHosts, hostResolvConf } from './etc-files.js';
-import { hardNofile, pidAlive, populate, readRootfsFile, removeCgroupDirs, resolveDevices } from './host.js';
+import { hardNofile, populate, readRootfsFile, removeCgroupDirs, resolveDevices } from './host.js';
 import { containersInUse } from './in-use.js';
 import { readLog } from './logs.js';
 import { isMounted, mountOverlay, unmountAll } from './mount.js';

@@ -24,15 +24,6 @@ export async function hardNofile(): Promise<number | undefined> {
   }
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** A file of the rootfs, refusing symlinks (they would resolve against the host). */
 export async function readRootfsFile(rootfs: string, rel: string): Promise<string | undefined> {
   const path = join(rootfs, rel);
