@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { RuntimeError } from '../../api/errors.js';
 import { readRuncState, readRuncStates } from './runc-state.js';
+import { signalNumber } from './signals.js';
 
 export type RuncStatus = 'created' | 'running' | 'paused' | 'stopped';
 
@@ -147,6 +148,22 @@ export class Runc {
 
   /** Sends a signal (`TERM`, `SIGKILL`, `9`…). Resolves false when the container is gone or not running. */
   async kill(id: string, signal: string): Promise<boolean> {
+    // What `runc kill` does for one process: kill(2) on the init pid its state file names, once the
+    // state says the process is still the container's (runc-state.ts checks its start time). Without
+    // a runc process: 10–20 ms of CPU per container, which a `down` of many paid twice.
+    const state = await readRuncState(this.root, id);
+    const sig = signalNumber(signal);
+    if (state === undefined) return false;
+    if (state !== null && sig !== undefined) {
+      if (state.status === 'stopped' || state.pid <= 0) return false;
+      try {
+        process.kill(state.pid, sig);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+        // EPERM and the like: let runc say what is wrong.
+      }
+    }
     try {
       await this.call(['kill', id, signal.replace(/^SIG/i, '')], `kill ${id}`);
       return true;
