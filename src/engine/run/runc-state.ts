@@ -46,13 +46,9 @@ async function procStat(pid: number): Promise<{ state: string; start: string } |
   return { state, start };
 }
 
+/** Without an exception for a missing path: `exec.fifo` is missing for every running container. */
 async function exists(path: string): Promise<boolean> {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 /** true/false when known; undefined when runc should decide (a transition, an unknown layout). */
