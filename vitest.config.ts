@@ -30,6 +30,7 @@ export default defineConfig({
           name: 'docker',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           env: { BERTH_TEST_RUNTIME: 'docker' },
+          globalSetup: ['test/support/docker-teardown.ts'],
         },
       },
       {
