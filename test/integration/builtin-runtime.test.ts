@@ -4,20 +4,18 @@
  * differences are named, with their reasons, in the options below; each is checked to be refused
  * cleanly.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { type BuiltinRuntime, createBuiltinRuntime } from '../../src/runtime/builtin/builtin-runtime.js';
+import { removeEngineDirs } from '../support/engine-dirs.js';
 import { ensureBusyboxInStore } from '../support/images/busybox-store.js';
 import { runtimeContract } from './runtime-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-builtin-root-'));
 const runRoot = mkdtempSync(join(tmpdir(), 'berth-builtin-run-'));
-afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
-  rmSync(runRoot, { recursive: true, force: true });
-});
+afterAll(() => removeEngineDirs(root, runRoot));
 
 runtimeContract('builtin', () => createBuiltinRuntime({ root, runRoot }), {
   image: (rt) => ensureBusyboxInStore((rt as BuiltinRuntime).store),

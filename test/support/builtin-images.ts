@@ -12,7 +12,7 @@
  *   deletes network namespaces), then the directories.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -20,6 +20,7 @@ import { loadArchive } from '../../src/engine/store/archive.js';
 import { BuiltinRuntime, createBuiltinRuntime } from '../../src/runtime/builtin/builtin-runtime.js';
 import { createDockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
+import { removeEngineDirs } from './engine-dirs.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from './images/busybox.js';
 import { ensureBusyboxInStore } from './images/busybox-store.js';
 import { ensureTestImages } from './images/catalog.js';
@@ -108,8 +109,7 @@ export async function teardown(): Promise<void> {
     }
     await rt.close();
   } finally {
-    rmSync(root, { recursive: true, force: true });
-    rmSync(runRoot, { recursive: true, force: true });
+    await removeEngineDirs(root, runRoot);
   }
   if (errors.length > 0) console.warn(`builtin suite teardown: ${errors.join('; ')}`);
 }
