@@ -22,25 +22,39 @@ function errorCode(err: unknown): string {
   return (err as NodeJS.ErrnoException)?.code ?? 'ERROR';
 }
 
-/** Runs `call`, noting its result (as `seen` maps it) or its error code when recording. */
-function observe<T>(op: Input[0], path: string, call: () => T, seen: (value: T) => Outcome): T {
-  if (!recording) return call();
-  const log = recording;
-  try {
-    const value = call();
-    log.push([op, path, seen(value)]);
-    return value;
-  } catch (err) {
-    log.push([op, path, { error: errorCode(err) }]);
-    throw err;
-  }
-}
-
 type Kind = 'file' | 'directory' | 'other';
 
 function kindOf(path: string): Kind {
   const s = statSync(path);
   return s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
+}
+
+/** What each operation saw, as recorded; the same functions replay a record (inputsUnchanged). */
+const SEE = {
+  read: (path: string) => contentHash(readFileSync(path, 'utf8')),
+  kind: kindOf,
+  exists: existsSync,
+  link: (path: string) => lstatSync(path).isSymbolicLink(),
+  real: realpathSync,
+} satisfies Record<Input[0], (path: string) => Outcome>;
+
+/** Notes what `op` saw at `path` (or the error it threw) when recording. */
+function note(op: Input[0], path: string, seen: Outcome): void {
+  recording?.push([op, path, seen]);
+}
+
+/** Runs `call`, noting its outcome (`seen` of its value) or its error code when recording. */
+function observe<T>(op: Input[0], path: string, call: () => T, seen: (value: T) => Outcome): T {
+  if (!recording) return call();
+  let value: T;
+  try {
+    value = call();
+  } catch (err) {
+    note(op, path, { error: errorCode(err) });
+    throw err;
+  }
+  note(op, path, seen(value));
+  return value;
 }
 
 /** readFileSync(path, 'utf8'). */
@@ -53,7 +67,7 @@ export function fileKind(path: string): Kind {
   return observe(
     'kind',
     path,
-    () => kindOf(path),
+    () => SEE.kind(path),
     (k) => k,
   );
 }
@@ -63,7 +77,7 @@ export function exists(path: string): boolean {
   return observe(
     'exists',
     path,
-    () => existsSync(path),
+    () => SEE.exists(path),
     (b) => b,
   );
 }
@@ -73,7 +87,7 @@ export function isSymbolicLink(path: string): boolean {
   return observe(
     'link',
     path,
-    () => lstatSync(path).isSymbolicLink(),
+    () => SEE.link(path),
     (b) => b,
   );
 }
@@ -83,7 +97,7 @@ export function realPath(path: string): string {
   return observe(
     'real',
     path,
-    () => realpathSync(path),
+    () => SEE.real(path),
     (p) => p,
   );
 }
@@ -108,16 +122,7 @@ export function inputsUnchanged(inputs: readonly Input[]): boolean {
   for (const [op, path, seen] of inputs) {
     let now: Outcome;
     try {
-      now =
-        op === 'read'
-          ? contentHash(readFileSync(path, 'utf8'))
-          : op === 'kind'
-            ? kindOf(path)
-            : op === 'exists'
-              ? existsSync(path)
-              : op === 'link'
-                ? lstatSync(path).isSymbolicLink()
-                : realpathSync(path);
+      now = SEE[op](path);
     } catch (err) {
       now = { error: errorCode(err) };
     }
